@@ -1,0 +1,36 @@
+//! Link arguments for the `ns-tool` binary only (`rustc-link-arg-bins`), so
+//! the library's unit tests and the integration tests, which use std, link as
+//! usual.
+//!
+//! The binary defines its own `_start` and calls no libc function, so the C
+//! start files must stay out and the result must be a static executable with
+//! no dynamic loader, whatever the target's default is.
+
+use std::env;
+
+fn main() {
+    println!("cargo:rerun-if-changed=build.rs");
+    let target = env::var("TARGET").unwrap_or_default();
+    let os = env::var("CARGO_CFG_TARGET_OS").unwrap_or_default();
+    if os != "linux" {
+        panic!("ns-tool only targets Linux (target {target})");
+    }
+    let env_ = env::var("CARGO_CFG_TARGET_ENV").unwrap_or_default();
+    let arch = env::var("CARGO_CFG_TARGET_ARCH").unwrap_or_default();
+
+    // aarch64 musl links with rust-lld directly (.cargo/config.toml): an ld
+    // flavour that has no start files to drop and gets `-static` from rustc,
+    // because relocation-model=static + crt-static means "static, non-PIE".
+    if arch == "aarch64" && env_ == "musl" {
+        return;
+    }
+    // Every other Linux target links through the C compiler driver.
+    println!("cargo:rustc-link-arg-bins=-nostartfiles");
+    if env_ != "musl" {
+        // glibc targets default to a dynamic PIE. The code is position
+        // independent, which a non-PIE static link accepts as is; a later
+        // `-no-pie` cancels rustc's `-pie` in the gcc driver.
+        println!("cargo:rustc-link-arg-bins=-static");
+        println!("cargo:rustc-link-arg-bins=-no-pie");
+    }
+}

@@ -1,0 +1,86 @@
+//! Errors as values. A failed system call is wrapped with the operation that
+//! needed it (and, where one helps, what the user can do about it) at the
+//! place that knows; it is printed once, at the top, as one line.
+
+use core::fmt;
+
+use crate::out::ErrnoText;
+use crate::sys::Errno;
+
+/// Exit status for a failed system call.
+pub const EXIT_FAILURE: i32 = 1;
+/// Exit status for a command line that does not make sense.
+pub const EXIT_USAGE: i32 = 2;
+
+/// A system call that failed, with its context.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Error {
+    /// The call as the user should read it, e.g. `unshare(CLONE_NEWPID)`.
+    pub call: &'static str,
+    /// What the kernel said.
+    pub errno: Errno,
+    /// What to do about it, if there is something to say.
+    pub hint: Option<&'static str>,
+}
+
+impl Error {
+    /// `call` failed with `errno`.
+    pub fn sys(call: &'static str, errno: Errno) -> Self {
+        Error {
+            call,
+            errno,
+            hint: None,
+        }
+    }
+
+    /// A closure for `map_err` that wraps an errno with `call`.
+    pub fn ctx(call: &'static str) -> impl Fn(Errno) -> Self {
+        move |errno| Error::sys(call, errno)
+    }
+
+    /// Add `hint` if the error is `when`.
+    pub fn hint_on(mut self, when: Errno, hint: &'static str) -> Self {
+        if self.errno == when {
+            self.hint = Some(hint);
+        }
+        self
+    }
+
+    /// The process exit status this error leads to.
+    pub fn exit_code(&self) -> i32 {
+        EXIT_FAILURE
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.call, ErrnoText(self.errno))?;
+        if let Some(hint) = self.hint {
+            write!(f, ": {hint}")?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::format;
+
+    #[test]
+    fn one_line_with_call_errno_and_hint() {
+        let e = Error::sys("unshare(CLONE_NEWPID)", Errno::EPERM)
+            .hint_on(Errno::EPERM, "run it with sudo");
+        assert_eq!(
+            format!("{e}"),
+            "unshare(CLONE_NEWPID): Operation not permitted (EPERM): run it with sudo"
+        );
+    }
+
+    #[test]
+    fn hint_only_for_its_errno() {
+        let e = Error::sys("fork", Errno::EAGAIN).hint_on(Errno::EPERM, "nope");
+        assert_eq!(format!("{e}"), "fork: Try again (EAGAIN)");
+        assert_eq!(e.exit_code(), EXIT_FAILURE);
+    }
+}

@@ -1,0 +1,96 @@
+//! ns-tool: create a PID namespace with raw system calls and show, step by
+//! step, what happens to process IDs.
+//!
+//! This library is the whole program except its freestanding runtime
+//! (`src/main.rs`), so that everything here can be unit-tested with std.
+//! It is `no_std`, needs no allocator and calls no libc.
+
+#![cfg_attr(not(test), no_std)]
+
+#[cfg(test)]
+extern crate std;
+
+pub mod args;
+pub mod error;
+pub mod out;
+pub mod pid;
+pub mod sys;
+
+use args::{Command, Topic};
+use error::EXIT_USAGE;
+
+/// Help for `ns-tool --help`.
+pub const HELP: &str = concat!(
+    "ns-tool ",
+    env!("CARGO_PKG_VERSION"),
+    ": create a PID namespace with raw system calls and watch what happens to process IDs
+
+Usage: ns-tool <COMMAND>
+       ns-tool --help | --version
+
+Commands:
+  pid    unshare(CLONE_NEWPID), fork, and show from both sides that the child
+         is PID 1 of a new PID namespace (ns-tool pid --help for details)
+  help   print this help, or a command's (help pid)
+
+Options:
+  -h, --help     print help and exit
+  -V, --version  print the version and exit
+
+Exit status:
+  0    success
+  1    a system call failed (the error line names it)
+  2    bad command line
+  pid: the child's exit status, or 128+N if a signal N killed it
+"
+);
+
+/// Help for `ns-tool pid --help`.
+pub const HELP_PID: &str = "Usage: ns-tool pid
+
+Creates a new PID namespace and shows what happens to process IDs:
+  1. unshare(CLONE_NEWPID): ns-tool stays where it is, but its next child
+     is born into a new PID namespace;
+  2. fork: the child is PID 1 there, and its parent PID is 0 because the
+     parent lives outside the namespace;
+  3. the parent prints the child's PID as seen from outside, both sides
+     print their /proc/self/ns/pid link, the child prints its NSpid line
+     (its PID in every namespace, outermost first), and the parent reaps
+     the child with wait4.
+
+Needs CAP_SYS_ADMIN: run it as root (sudo ns-tool pid).
+
+Exit status: the child's exit status (0 on success); 1 if a system call
+failed, with one line on stderr naming it; 2 for a bad command line.
+";
+
+/// Run ns-tool with the arguments after the program name; returns the exit
+/// status.
+pub fn main<'a>(args: impl IntoIterator<Item = &'a [u8]>) -> i32 {
+    let command = match args::parse(args) {
+        Ok(command) => command,
+        Err(usage) => {
+            let _ = errln!("ns-tool: {usage}");
+            return EXIT_USAGE;
+        }
+    };
+    let result = match command {
+        Command::Help(Topic::General) => print(HELP),
+        Command::Help(Topic::Pid) => print(HELP_PID),
+        Command::Version => print(concat!("ns-tool ", env!("CARGO_PKG_VERSION"), "\n")),
+        Command::Pid => pid::run(),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            let _ = errln!("ns-tool: {e}");
+            e.exit_code()
+        }
+    }
+}
+
+fn print(text: &str) -> Result<i32, error::Error> {
+    sys::write_all(out::STDOUT, text.as_bytes())
+        .map(|()| 0)
+        .map_err(error::Error::ctx("write(stdout)"))
+}
