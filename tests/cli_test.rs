@@ -1,0 +1,97 @@
+//! Command-line handling: help, version and usage errors.
+
+mod common;
+
+use common::{run, text};
+
+fn usage_error(args: &[&str], expected: &str) {
+    let out = run(args);
+    assert_eq!(out.status.code(), Some(2), "{args:?}: {out:?}");
+    assert_eq!(text(&out.stdout), "", "{args:?}: nothing on stdout");
+    assert_eq!(
+        text(&out.stderr),
+        format!("ns-tool: {expected}\n"),
+        "{args:?}"
+    );
+}
+
+#[test]
+fn unknown_command() {
+    usage_error(
+        &["net"],
+        "unknown command 'net'; run 'ns-tool --help' for the list of commands",
+    );
+}
+
+#[test]
+fn unknown_option() {
+    usage_error(
+        &["--frob"],
+        "unknown option '--frob'; run 'ns-tool --help' for usage",
+    );
+    usage_error(
+        &["pid", "--frob"],
+        "pid: unknown option '--frob'; run 'ns-tool pid --help' for usage",
+    );
+}
+
+#[test]
+fn unexpected_argument() {
+    usage_error(
+        &["pid", "extra"],
+        "pid: unexpected argument 'extra'; run 'ns-tool pid --help' for usage",
+    );
+}
+
+#[test]
+fn missing_command() {
+    usage_error(&[], "missing command; run 'ns-tool --help' for usage");
+}
+
+#[test]
+fn usage_errors_create_no_namespace() {
+    // The error comes before anything is done: not even the first line.
+    let out = run(&["pid", "--frob"]);
+    assert!(!text(&out.stdout).contains("Creating"));
+}
+
+#[test]
+fn help_lists_commands_and_exit_codes() {
+    for args in [&["--help"][..], &["-h"], &["help"]] {
+        let out = run(args);
+        assert!(out.status.success(), "{args:?}");
+        let s = text(&out.stdout);
+        assert!(s.starts_with("ns-tool "), "{s}");
+        assert!(s.contains("Usage: ns-tool <COMMAND>"), "{s}");
+        assert!(s.contains("\n  pid "), "{s}");
+        assert!(s.contains("Exit status:"), "{s}");
+        assert_eq!(text(&out.stderr), "");
+    }
+}
+
+#[test]
+fn pid_help() {
+    for args in [&["pid", "--help"][..], &["help", "pid"], &["pid", "-h"]] {
+        let out = run(args);
+        assert!(out.status.success(), "{args:?}");
+        let s = text(&out.stdout);
+        assert!(s.starts_with("Usage: ns-tool pid\n"), "{s}");
+        assert!(s.contains("CAP_SYS_ADMIN"), "{s}");
+        assert!(
+            !s.contains("Creating new PID namespace"),
+            "help does not run it"
+        );
+    }
+}
+
+#[test]
+fn version() {
+    for flag in ["--version", "-V"] {
+        let out = run(&[flag]);
+        assert!(out.status.success());
+        assert_eq!(
+            text(&out.stdout),
+            format!("ns-tool {}\n", env!("CARGO_PKG_VERSION"))
+        );
+    }
+}

@@ -1,0 +1,100 @@
+//! Helpers shared by the host integration tests.
+#![allow(dead_code)]
+
+use std::fs;
+use std::os::unix::fs::PermissionsExt;
+use std::os::unix::process::CommandExt;
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+/// The ns-tool binary under test: `NS_TOOL_BIN` if set (e.g. a static
+/// release build), else the one cargo built for these tests.
+pub fn bin() -> PathBuf {
+    std::env::var_os("NS_TOOL_BIN")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_ns-tool")))
+}
+
+/// Run ns-tool with `args`, capturing its output through pipes.
+pub fn run(args: &[&str]) -> Output {
+    Command::new(bin())
+        .args(args)
+        .output()
+        .expect("spawn ns-tool")
+}
+
+/// A copy of the binary that any user can execute: the build tree may sit
+/// below directories an unprivileged user cannot enter.
+pub fn world_executable_copy(tag: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("ns-tool-test-{}-{tag}", std::process::id()));
+    fs::create_dir_all(&dir).unwrap();
+    fs::set_permissions(&dir, fs::Permissions::from_mode(0o755)).unwrap();
+    let path = dir.join("ns-tool");
+    fs::copy(bin(), &path).unwrap();
+    fs::set_permissions(&path, fs::Permissions::from_mode(0o755)).unwrap();
+    path
+}
+
+/// Run a copy of ns-tool as uid/gid 65534 (nobody), with no supplementary
+/// groups: the unprivileged path, whoever runs the tests.
+pub fn run_as_nobody(args: &[&str]) -> Output {
+    let copy = world_executable_copy("nobody");
+    let out = Command::new(&copy)
+        .args(args)
+        .uid(65534)
+        .gid(65534)
+        .output()
+        .expect("spawn ns-tool as uid 65534");
+    let _ = fs::remove_dir_all(copy.parent().unwrap());
+    out
+}
+
+pub fn text(bytes: &[u8]) -> String {
+    String::from_utf8(bytes.to_vec()).expect("output is UTF-8")
+}
+
+/// Match `actual` line by line against `template`, where `{}` stands for a
+/// decimal number and `{*}` for the rest of the line. Returns the numbers
+/// captured, in order, or a message saying where the two part.
+pub fn match_lines(template: &[&str], actual: &str) -> Result<Vec<u64>, String> {
+    let lines: Vec<&str> = actual.lines().collect();
+    if lines.len() != template.len() {
+        return Err(format!(
+            "expected {} lines, got {}:\n{actual}",
+            template.len(),
+            lines.len()
+        ));
+    }
+    let mut numbers = Vec::new();
+    for (i, (want, got)) in template.iter().zip(&lines).enumerate() {
+        match_line(want, got, &mut numbers)
+            .ok_or_else(|| format!("line {}: expected {want:?}, got {got:?}\n{actual}", i + 1))?;
+    }
+    Ok(numbers)
+}
+
+fn match_line(want: &str, got: &str, numbers: &mut Vec<u64>) -> Option<()> {
+    let mut rest = got;
+    let mut parts = want.split("{}").peekable();
+    while let Some(part) = parts.next() {
+        if let Some(prefix) = part.strip_suffix("{*}") {
+            return rest.starts_with(prefix).then_some(());
+        }
+        rest = rest.strip_prefix(part)?;
+        if parts.peek().is_some() {
+            let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+            numbers.push(rest[..digits].parse().ok()?);
+            rest = &rest[digits..];
+        }
+    }
+    rest.is_empty().then_some(())
+}
+
+/// The fields of an `NSpid:` line: the PID in each namespace, outermost first.
+pub fn nspid_fields(line: &str) -> Vec<u64> {
+    line.strip_prefix("NSpid:")
+        .expect("an NSpid line")
+        .split_whitespace()
+        .map(|f| f.parse().expect("numeric NSpid field"))
+        .collect()
+}
