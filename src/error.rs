@@ -12,6 +12,9 @@ pub const EXIT_FAILURE: i32 = 1;
 /// Exit status for a command line that does not make sense.
 pub const EXIT_USAGE: i32 = 2;
 
+/// The call named when writing to standard output fails.
+pub const WRITE_STDOUT: &str = "write(stdout)";
+
 /// A system call that failed, with its context.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Error {
@@ -46,9 +49,31 @@ impl Error {
         self
     }
 
-    /// The process exit status this error leads to.
+    /// Standard output's reader went away (`ns-tool pid | head -3`). A
+    /// namespace's PID 1 gets EPIPE instead of a killing SIGPIPE; either
+    /// way there is no one to tell.
+    pub fn is_closed_stdout(&self) -> bool {
+        self.call == WRITE_STDOUT && self.errno == Errno::EPIPE
+    }
+
+    /// The process exit status this error leads to: 1, or 128+SIGPIPE,
+    /// as SIGPIPE would have made it, for a closed standard output.
     pub fn exit_code(&self) -> i32 {
-        EXIT_FAILURE
+        if self.is_closed_stdout() {
+            128 + linux_raw_sys::general::SIGPIPE as i32
+        } else {
+            EXIT_FAILURE
+        }
+    }
+
+    /// Print the error as one line on stderr (prefixed with `who`, e.g.
+    /// `ns-tool` or `ns-tool: child`) unless there is no one to tell, and
+    /// return the exit status.
+    pub fn report(&self, who: &str) -> i32 {
+        if !self.is_closed_stdout() {
+            let _ = crate::errln!("{who}: {self}");
+        }
+        self.exit_code()
     }
 }
 
@@ -82,5 +107,13 @@ mod tests {
         let e = Error::sys("fork", Errno::EAGAIN).hint_on(Errno::EPERM, "nope");
         assert_eq!(format!("{e}"), "fork: Try again (EAGAIN)");
         assert_eq!(e.exit_code(), EXIT_FAILURE);
+    }
+
+    #[test]
+    fn closed_stdout_exits_as_sigpipe_would() {
+        let e = Error::sys(WRITE_STDOUT, Errno::EPIPE);
+        assert!(e.is_closed_stdout());
+        assert_eq!(e.exit_code(), 141);
+        assert!(!Error::sys(WRITE_STDOUT, Errno::EBADF).is_closed_stdout());
     }
 }

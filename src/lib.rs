@@ -80,17 +80,11 @@ pub fn main<'a>(args: impl IntoIterator<Item = &'a [u8]>) -> i32 {
         Command::Version => print(concat!("ns-tool ", env!("CARGO_PKG_VERSION"), "\n")),
         Command::Pid => pid::run(),
     };
-    match result {
-        Ok(code) => code,
-        Err(e) => {
-            let _ = errln!("ns-tool: {e}");
-            e.exit_code()
-        }
-    }
+    result.unwrap_or_else(|e| e.report("ns-tool"))
 }
 
 fn print(text: &str) -> Result<i32, error::Error> {
     sys::write_all(out::STDOUT, text.as_bytes())
         .map(|()| 0)
-        .map_err(error::Error::ctx("write(stdout)"))
+        .map_err(error::Error::ctx(error::WRITE_STDOUT))
 }

@@ -13,7 +13,7 @@ use core::ffi::CStr;
 
 use linux_raw_sys::general::{CLONE_NEWPID, O_CLOEXEC, O_RDONLY};
 
-use crate::error::Error;
+use crate::error::{Error, WRITE_STDOUT};
 use crate::out::{signal_name, ErrnoText, Escaped};
 use crate::sys::{self, Errno, Fd, Fork, WaitStatus};
 use crate::{errln, outln};
@@ -33,13 +33,7 @@ pub fn run() -> Result<i32, Error> {
     match sys::fork().map_err(Error::ctx("fork"))? {
         Fork::Child => {
             drop(ready);
-            let code = match child(go) {
-                Ok(code) => code,
-                Err(e) => {
-                    let _ = errln!("ns-tool: child: {e}");
-                    e.exit_code()
-                }
-            };
+            let code = child(go).unwrap_or_else(|e| e.report("ns-tool: child"));
             // Never return into the parent's code path.
             sys::exit_group(code)
         }
@@ -51,7 +45,7 @@ pub fn run() -> Result<i32, Error> {
 }
 
 fn stdout_err(e: Errno) -> Error {
-    Error::sys("write(stdout)", e)
+    Error::sys(WRITE_STDOUT, e)
 }
 
 fn parent(child: i32, ready: Fd) -> Result<i32, Error> {
