@@ -13,8 +13,8 @@ pub enum Command {
     Help(Topic),
     /// Print the version.
     Version,
-    /// Run the PID namespace demonstration.
-    Pid,
+    /// Create a PID namespace: the demonstration, or run a COMMAND in it.
+    Pid(PidOpts),
 }
 
 /// A help page.
@@ -26,6 +26,37 @@ pub enum Topic {
     Pid,
 }
 
+/// The kernel's limit on nested PID namespaces (MAX_PID_NS_LEVEL).
+pub const MAX_NEST: u8 = 32;
+
+/// Options of `ns-tool pid`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PidOpts {
+    /// `--init`: ns-tool stays PID 1 and runs COMMAND as PID 2.
+    pub init: bool,
+    /// `--mount-proc`: a new mount namespace with a fresh /proc.
+    pub mount_proc: bool,
+    /// `--user`: a user namespace first, mapping the caller to root.
+    pub user: bool,
+    /// `--nest N`: how many PID namespaces deep (1 to [`MAX_NEST`]).
+    pub nest: u8,
+    /// Where COMMAND starts, as an index into the arguments after the
+    /// program name; `None` runs the demonstration.
+    pub command: Option<usize>,
+}
+
+impl Default for PidOpts {
+    fn default() -> Self {
+        PidOpts {
+            init: false,
+            mount_proc: false,
+            user: false,
+            nest: 1,
+            command: None,
+        }
+    }
+}
+
 /// A command line that does not make sense; reported with exit status 2.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Usage<'a> {
@@ -35,8 +66,14 @@ pub enum Usage<'a> {
     UnknownCommand(&'a [u8]),
     /// An option nobody knows, with the subcommand it was given to, if any.
     UnknownOption(Option<&'static str>, &'a [u8]),
-    /// A positional argument after a subcommand that takes none.
-    UnexpectedArgument(&'static str, &'a [u8]),
+    /// `--nest` without a value.
+    NestMissing,
+    /// `--nest` with a value that is not 1 to 32.
+    NestRange(&'a [u8]),
+    /// `--init` with nothing to run.
+    InitWithoutCommand,
+    /// `--` with nothing after it.
+    EmptyCommand,
 }
 
 impl fmt::Display for Usage<'_> {
@@ -60,10 +97,23 @@ impl fmt::Display for Usage<'_> {
                 "{cmd}: unknown option '{}'; run 'ns-tool {cmd} --help' for usage",
                 Escaped(opt)
             ),
-            Usage::UnexpectedArgument(cmd, arg) => write!(
+            Usage::NestMissing => write!(
                 f,
-                "{cmd}: unexpected argument '{}'; run 'ns-tool {cmd} --help' for usage",
-                Escaped(arg)
+                "pid: --nest needs a number of levels, 1 to {MAX_NEST}; e.g. 'ns-tool pid --nest 3'"
+            ),
+            Usage::NestRange(value) => write!(
+                f,
+                "pid: --nest takes 1 to {MAX_NEST} levels (the kernel nests PID namespaces at most \
+                 {MAX_NEST} deep), not '{}'",
+                Escaped(value)
+            ),
+            Usage::InitWithoutCommand => write!(
+                f,
+                "pid: --init needs a COMMAND to run as PID 2; e.g. 'ns-tool pid --init -- sleep 10'"
+            ),
+            Usage::EmptyCommand => write!(
+                f,
+                "pid: '--' must be followed by a COMMAND; e.g. 'ns-tool pid -- sh'"
             ),
         }
     }
@@ -92,22 +142,52 @@ where
     }
 }
 
+/// `pid [OPTIONS] [--] [COMMAND [ARGS...]]`. Options end at `--` or at the
+/// first word that is not an option, which starts COMMAND (as with
+/// unshare(1)); everything from there on belongs to COMMAND.
 fn parse_pid<'a>(args: impl Iterator<Item = &'a [u8]>) -> Result<Command, Usage<'a>> {
-    // Scan every argument first so that `--help` wins wherever it stands.
-    let mut verdict = Ok(Command::Pid);
-    for arg in args {
-        if is_help(arg) {
-            return Ok(Command::Help(Topic::Pid));
-        }
-        if verdict.is_ok() {
-            verdict = Err(if arg.starts_with(b"-") {
-                Usage::UnknownOption(Some("pid"), arg)
-            } else {
-                Usage::UnexpectedArgument("pid", arg)
-            });
+    let mut opts = PidOpts::default();
+    // Indexes count from argv[1], where "pid" stands.
+    let mut args = args.enumerate().map(|(i, a)| (i + 1, a));
+    while let Some((i, arg)) = args.next() {
+        match arg {
+            a if is_help(a) => return Ok(Command::Help(Topic::Pid)),
+            b"--init" => opts.init = true,
+            b"--mount-proc" => opts.mount_proc = true,
+            b"--user" | b"--map-root-user" | b"-r" => opts.user = true,
+            b"--nest" => {
+                let (_, value) = args.next().ok_or(Usage::NestMissing)?;
+                opts.nest = parse_nest(value)?;
+            }
+            a if a.starts_with(b"--nest=") => opts.nest = parse_nest(&a[7..])?,
+            b"--" => {
+                let (start, _) = args.next().ok_or(Usage::EmptyCommand)?;
+                opts.command = Some(start);
+                break;
+            }
+            a if a.starts_with(b"-") => return Err(Usage::UnknownOption(Some("pid"), a)),
+            _ => {
+                opts.command = Some(i);
+                break;
+            }
         }
     }
-    verdict
+    if opts.init && opts.command.is_none() {
+        return Err(Usage::InitWithoutCommand);
+    }
+    Ok(Command::Pid(opts))
+}
+
+fn parse_nest(value: &[u8]) -> Result<u8, Usage<'_>> {
+    let bad = Usage::NestRange(value);
+    if value.is_empty() || value.len() > 3 || !value.iter().all(u8::is_ascii_digit) {
+        return Err(bad);
+    }
+    let n = value.iter().fold(0u16, |n, d| n * 10 + u16::from(d - b'0'));
+    match u8::try_from(n) {
+        Ok(n) if (1..=MAX_NEST).contains(&n) => Ok(n),
+        _ => Err(bad),
+    }
 }
 
 #[cfg(test)]
@@ -121,9 +201,64 @@ mod tests {
         parse(v)
     }
 
+    fn pid(args: &[&'static str]) -> PidOpts {
+        match p(args) {
+            Ok(Command::Pid(opts)) => opts,
+            other => panic!("{args:?}: {other:?}"),
+        }
+    }
+
     #[test]
-    fn pid() {
-        assert_eq!(p(&["pid"]), Ok(Command::Pid));
+    fn pid_demo() {
+        assert_eq!(pid(&["pid"]), PidOpts::default());
+    }
+
+    #[test]
+    fn pid_with_command() {
+        let o = pid(&["pid", "--", "sh", "-c", "echo $$"]);
+        assert_eq!(o.command, Some(2));
+        // Without "--", the first non-option word starts COMMAND, and
+        // options after it belong to COMMAND.
+        let o = pid(&["pid", "--init", "sleep", "--init"]);
+        assert!(o.init);
+        assert_eq!(o.command, Some(2));
+        // "--" after COMMAND has started is COMMAND's.
+        assert_eq!(pid(&["pid", "--", "--", "x"]).command, Some(2));
+    }
+
+    #[test]
+    fn pid_options() {
+        let o = pid(&[
+            "pid",
+            "--mount-proc",
+            "--user",
+            "--nest",
+            "3",
+            "--init",
+            "--",
+            "true",
+        ]);
+        assert!(o.mount_proc && o.user && o.init);
+        assert_eq!(o.nest, 3);
+        assert_eq!(o.command, Some(7));
+        assert!(pid(&["pid", "--map-root-user"]).user);
+        assert!(pid(&["pid", "-r"]).user);
+        assert_eq!(pid(&["pid", "--nest=32"]).nest, 32);
+        assert_eq!(pid(&["pid", "--nest", "1"]).nest, 1);
+    }
+
+    #[test]
+    fn nest_limits() {
+        assert_eq!(p(&["pid", "--nest", "33"]), Err(Usage::NestRange(b"33")));
+        assert_eq!(p(&["pid", "--nest", "0"]), Err(Usage::NestRange(b"0")));
+        assert_eq!(p(&["pid", "--nest=-1"]), Err(Usage::NestRange(b"-1")));
+        assert_eq!(
+            p(&["pid", "--nest", "9999"]),
+            Err(Usage::NestRange(b"9999"))
+        );
+        assert_eq!(p(&["pid", "--nest", "x"]), Err(Usage::NestRange(b"x")));
+        assert_eq!(p(&["pid", "--nest="]), Err(Usage::NestRange(b"")));
+        assert_eq!(p(&["pid", "--nest"]), Err(Usage::NestMissing));
     }
 
     #[test]
@@ -133,7 +268,9 @@ mod tests {
         assert_eq!(p(&["help"]), Ok(Command::Help(Topic::General)));
         assert_eq!(p(&["help", "pid"]), Ok(Command::Help(Topic::Pid)));
         assert_eq!(p(&["pid", "--help"]), Ok(Command::Help(Topic::Pid)));
-        assert_eq!(p(&["pid", "--bogus", "-h"]), Ok(Command::Help(Topic::Pid)));
+        assert_eq!(p(&["pid", "--init", "-h"]), Ok(Command::Help(Topic::Pid)));
+        // After COMMAND has started, --help is COMMAND's.
+        assert_eq!(pid(&["pid", "ls", "--help"]).command, Some(1));
         assert_eq!(p(&["--version"]), Ok(Command::Version));
         assert_eq!(p(&["-V"]), Ok(Command::Version));
     }
@@ -150,22 +287,12 @@ mod tests {
             p(&["pid", "--frobnicate"]),
             Err(Usage::UnknownOption(Some("pid"), b"--frobnicate"))
         );
-        assert_eq!(
-            p(&["pid", "extra"]),
-            Err(Usage::UnexpectedArgument("pid", b"extra"))
-        );
+        assert_eq!(p(&["pid", "--init"]), Err(Usage::InitWithoutCommand));
+        assert_eq!(p(&["pid", "--"]), Err(Usage::EmptyCommand));
     }
 
     #[test]
-    fn first_bad_argument_is_reported() {
-        assert_eq!(
-            p(&["pid", "one", "--two"]),
-            Err(Usage::UnexpectedArgument("pid", b"one"))
-        );
-    }
-
-    #[test]
-    fn messages_point_at_help() {
+    fn messages_point_at_help_or_an_example() {
         assert_eq!(
             format!("{}", Usage::UnknownCommand(b"n\xffet")),
             "unknown command 'n\\xffet'; run 'ns-tool --help' for the list of commands"
@@ -173,6 +300,11 @@ mod tests {
         assert_eq!(
             format!("{}", Usage::UnknownOption(Some("pid"), b"-x")),
             "pid: unknown option '-x'; run 'ns-tool pid --help' for usage"
+        );
+        assert_eq!(
+            format!("{}", Usage::NestRange(b"33")),
+            "pid: --nest takes 1 to 32 levels (the kernel nests PID namespaces at most 32 deep), \
+             not '33'"
         );
         assert_eq!(
             format!("{}", Usage::MissingCommand),

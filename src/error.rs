@@ -4,7 +4,7 @@
 
 use core::fmt;
 
-use crate::out::ErrnoText;
+use crate::out::{ErrnoText, Escaped};
 use crate::sys::Errno;
 
 /// Exit status for a failed system call.
@@ -22,8 +22,12 @@ pub struct Error {
     pub call: &'static str,
     /// What the kernel said.
     pub errno: Errno,
+    /// The call's argument worth naming, e.g. the program given to execve.
+    pub arg: Option<&'static [u8]>,
     /// What to do about it, if there is something to say.
     pub hint: Option<&'static str>,
+    /// The exit status it leads to.
+    pub code: i32,
 }
 
 impl Error {
@@ -32,13 +36,33 @@ impl Error {
         Error {
             call,
             errno,
+            arg: None,
             hint: None,
+            code: EXIT_FAILURE,
         }
     }
 
     /// A closure for `map_err` that wraps an errno with `call`.
     pub fn ctx(call: &'static str) -> impl Fn(Errno) -> Self {
         move |errno| Error::sys(call, errno)
+    }
+
+    /// Name the argument the call was made with, shown as `call(arg)`.
+    pub fn with_arg(mut self, arg: &'static [u8]) -> Self {
+        self.arg = Some(arg);
+        self
+    }
+
+    /// Always add `hint`.
+    pub fn hint(mut self, hint: &'static str) -> Self {
+        self.hint = Some(hint);
+        self
+    }
+
+    /// Exit with `code` instead of 1.
+    pub fn exit_with(mut self, code: i32) -> Self {
+        self.code = code;
+        self
     }
 
     /// Add `hint` if the error is `when`.
@@ -56,13 +80,13 @@ impl Error {
         self.call == WRITE_STDOUT && self.errno == Errno::EPIPE
     }
 
-    /// The process exit status this error leads to: 1, or 128+SIGPIPE,
+    /// The process exit status this error leads to: normally 1; 128+SIGPIPE,
     /// as SIGPIPE would have made it, for a closed standard output.
     pub fn exit_code(&self) -> i32 {
         if self.is_closed_stdout() {
             128 + linux_raw_sys::general::SIGPIPE as i32
         } else {
-            EXIT_FAILURE
+            self.code
         }
     }
 
@@ -79,7 +103,11 @@ impl Error {
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.call, ErrnoText(self.errno))?;
+        f.write_str(self.call)?;
+        if let Some(arg) = self.arg {
+            write!(f, "({})", Escaped(arg))?;
+        }
+        write!(f, ": {}", ErrnoText(self.errno))?;
         if let Some(hint) = self.hint {
             write!(f, ": {hint}")?;
         }
@@ -107,6 +135,19 @@ mod tests {
         let e = Error::sys("fork", Errno::EAGAIN).hint_on(Errno::EPERM, "nope");
         assert_eq!(format!("{e}"), "fork: Try again (EAGAIN)");
         assert_eq!(e.exit_code(), EXIT_FAILURE);
+    }
+
+    #[test]
+    fn argument_and_exit_status() {
+        let e = Error::sys("execve", Errno::ENOENT)
+            .with_arg(b"nosuch")
+            .hint("command not found")
+            .exit_with(127);
+        assert_eq!(
+            format!("{e}"),
+            "execve(nosuch): No such file or directory (ENOENT): command not found"
+        );
+        assert_eq!(e.exit_code(), 127);
     }
 
     #[test]

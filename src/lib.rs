@@ -11,9 +11,14 @@
 extern crate std;
 
 pub mod args;
+pub mod argv;
 pub mod error;
+pub mod exec;
+pub mod ns;
 pub mod out;
 pub mod pid;
+pub mod signals;
+pub mod supervise;
 pub mod sys;
 
 use args::{Command, Topic};
@@ -64,10 +69,9 @@ Exit status: the child's exit status (0 on success); 1 if a system call
 failed, with one line on stderr naming it; 2 for a bad command line.
 ";
 
-/// Run ns-tool with the arguments after the program name; returns the exit
-/// status.
-pub fn main<'a>(args: impl IntoIterator<Item = &'a [u8]>) -> i32 {
-    let command = match args::parse(args) {
+/// Run ns-tool with this process's command line; returns the exit status.
+pub fn main(argv: &argv::Argv) -> i32 {
+    let command = match args::parse(argv.args()) {
         Ok(command) => command,
         Err(usage) => {
             let _ = errln!("ns-tool: {usage}");
@@ -78,7 +82,7 @@ pub fn main<'a>(args: impl IntoIterator<Item = &'a [u8]>) -> i32 {
         Command::Help(Topic::General) => print(HELP),
         Command::Help(Topic::Pid) => print(HELP_PID),
         Command::Version => print(concat!("ns-tool ", env!("CARGO_PKG_VERSION"), "\n")),
-        Command::Pid => pid::run(),
+        Command::Pid(opts) => pid::run(&opts, argv),
     };
     result.unwrap_or_else(|e| e.report("ns-tool"))
 }

@@ -9,9 +9,10 @@
 #![no_std]
 #![no_main]
 
-use core::ffi::CStr;
+use core::ffi::c_char;
 use core::panic::PanicInfo;
 
+use ns_tool::argv::Argv;
 use ns_tool::sys;
 
 // The kernel starts a process with the stack pointer at `argc`, followed by
@@ -50,14 +51,16 @@ core::arch::global_asm!(
 /// # Safety
 /// `sp` must be the process's initial stack pointer as set up by execve(2).
 unsafe extern "C" fn entry(sp: *const usize) -> ! {
-    // SAFETY: per execve(2), the initial stack holds argc followed by argc
-    // pointers to NUL-terminated strings, which live as long as the process.
-    let args = unsafe {
+    // SAFETY: per execve(2), the initial stack holds argc, then argc
+    // pointers to NUL-terminated strings and a NULL, then the environment
+    // pointers and a NULL; all live as long as the process.
+    // The environment pointers follow argv's terminating NULL.
+    let argv = unsafe {
         let argc = *sp;
-        let argv = sp.add(1) as *const *const core::ffi::c_char;
-        (1..argc).map(move |i| CStr::from_ptr(*argv.add(i)).to_bytes())
+        let argv = sp.add(1) as *const *const c_char;
+        Argv::from_raw(argc, argv, argv.add(argc + 1))
     };
-    sys::exit_group(ns_tool::main(args))
+    sys::exit_group(ns_tool::main(&argv))
 }
 
 /// A bug, not a user error: one line on stderr and exit status 101 (Rust's
@@ -151,7 +154,7 @@ pub unsafe extern "C" fn bcmp(a: *const u8, b: *const u8, n: usize) -> i32 {
 /// # Safety
 /// As C's strlen: `s` points to a NUL-terminated string.
 #[no_mangle]
-pub unsafe extern "C" fn strlen(s: *const core::ffi::c_char) -> usize {
+pub unsafe extern "C" fn strlen(s: *const c_char) -> usize {
     let mut n = 0;
     // SAFETY: the caller guarantees a NUL terminator within the string.
     while unsafe { s.add(n).read_volatile() } != 0 {

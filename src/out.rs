@@ -139,49 +139,6 @@ impl fmt::Display for ErrnoText {
     }
 }
 
-/// The name of signal `sig`, e.g. `SIGKILL`, for the signals a child can
-/// die of on Linux (x86_64 and aarch64 share these numbers).
-pub fn signal_name(sig: u8) -> Option<&'static str> {
-    use linux_raw_sys::general as g;
-    const NAMES: [(u32, &str); 31] = [
-        (g::SIGHUP, "SIGHUP"),
-        (g::SIGINT, "SIGINT"),
-        (g::SIGQUIT, "SIGQUIT"),
-        (g::SIGILL, "SIGILL"),
-        (g::SIGTRAP, "SIGTRAP"),
-        (g::SIGABRT, "SIGABRT"),
-        (g::SIGBUS, "SIGBUS"),
-        (g::SIGFPE, "SIGFPE"),
-        (g::SIGKILL, "SIGKILL"),
-        (g::SIGUSR1, "SIGUSR1"),
-        (g::SIGSEGV, "SIGSEGV"),
-        (g::SIGUSR2, "SIGUSR2"),
-        (g::SIGPIPE, "SIGPIPE"),
-        (g::SIGALRM, "SIGALRM"),
-        (g::SIGTERM, "SIGTERM"),
-        (g::SIGSTKFLT, "SIGSTKFLT"),
-        (g::SIGCHLD, "SIGCHLD"),
-        (g::SIGCONT, "SIGCONT"),
-        (g::SIGSTOP, "SIGSTOP"),
-        (g::SIGTSTP, "SIGTSTP"),
-        (g::SIGTTIN, "SIGTTIN"),
-        (g::SIGTTOU, "SIGTTOU"),
-        (g::SIGURG, "SIGURG"),
-        (g::SIGXCPU, "SIGXCPU"),
-        (g::SIGXFSZ, "SIGXFSZ"),
-        (g::SIGVTALRM, "SIGVTALRM"),
-        (g::SIGPROF, "SIGPROF"),
-        (g::SIGWINCH, "SIGWINCH"),
-        (g::SIGIO, "SIGIO"),
-        (g::SIGPWR, "SIGPWR"),
-        (g::SIGSYS, "SIGSYS"),
-    ];
-    NAMES
-        .iter()
-        .find(|(n, _)| *n == u32::from(sig))
-        .map(|(_, name)| *name)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -234,14 +191,5 @@ mod tests {
             format!("{}", ErrnoText(Errno::new(4000))),
             "unknown error 4000"
         );
-    }
-
-    #[test]
-    fn signal_names() {
-        assert_eq!(signal_name(9), Some("SIGKILL"));
-        assert_eq!(signal_name(15), Some("SIGTERM"));
-        assert_eq!(signal_name(17), Some("SIGCHLD"));
-        assert_eq!(signal_name(0), None);
-        assert_eq!(signal_name(64), None);
     }
 }

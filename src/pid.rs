@@ -1,76 +1,190 @@
 //! `ns-tool pid`: create a PID namespace and show, from both sides, what
-//! happens to process IDs.
+//! happens to process IDs; or run a COMMAND as the namespace's PID 1.
 //!
-//! 1. unshare(CLONE_NEWPID): this process stays in its namespace, but its
-//!    next child is born into a new one.
-//! 2. fork: the child is PID 1 of the new namespace; its parent lives
-//!    outside, so getppid() says 0.
-//! 3. The parent prints the child's PID as it sees it, then lets the child
-//!    speak (a pipe keeps the order of lines fixed), then reaps it with wait4
-//!    and exits with the child's status.
+//! 1. unshare(CLONE_NEWPID) (plus CLONE_NEWUSER for `--user`, CLONE_NEWNS
+//!    for `--mount-proc`): this process stays in its PID namespace, but its
+//!    next child is born into the new one.
+//! 2. fork: the child is PID 1 there; its parent lives outside, so its
+//!    getppid() says 0. With `--nest N` the child repeats 1 and 2 until it
+//!    is N levels deep.
+//! 3. The innermost child prints what it sees (the demonstration), execs
+//!    COMMAND, or, with `--init`, stays PID 1 and runs COMMAND as PID 2.
+//! 4. Every parent passes signals on, reaps its child with wait4, and exits
+//!    with the child's status. A pipe holds each child until its parent is
+//!    ready, which fixes the order of the output; PR_SET_PDEATHSIG makes
+//!    the kernel kill each child if its parent dies, even by SIGKILL.
 
 use core::ffi::CStr;
 
-use linux_raw_sys::general::{CLONE_NEWPID, O_CLOEXEC, O_RDONLY};
+use linux_raw_sys::general::{CLONE_NEWPID, O_CLOEXEC, O_RDONLY, SIGKILL};
+use linux_raw_sys::prctl::PR_SET_PDEATHSIG;
 
-use crate::error::{Error, WRITE_STDOUT};
-use crate::out::{signal_name, ErrnoText, Escaped};
-use crate::sys::{self, Errno, Fd, Fork, WaitStatus};
-use crate::{errln, outln};
+use crate::args::PidOpts;
+use crate::argv::Argv;
+use crate::error::{Error, EXIT_FAILURE, WRITE_STDOUT};
+use crate::out::{ErrnoText, Escaped};
+use crate::supervise::{self, Supervisor};
+use crate::sys::{self, Errno, Fd, Fork, SigSet, WaitStatus};
+use crate::{errln, exec, ns, outln, signals};
 
-const EPERM_HINT: &str = "creating a PID namespace requires root (CAP_SYS_ADMIN); run it with sudo";
+/// What every level of the fork chain needs to know.
+struct Plan<'a> {
+    opts: &'a PidOpts,
+    argv: &'a Argv,
+    /// The signal mask to restore before running COMMAND.
+    mask: SigSet,
+}
 
-/// Run the demonstration; returns the exit status for ns-tool (the child's).
-pub fn run() -> Result<i32, Error> {
-    outln!("Creating new PID namespace...").map_err(stdout_err)?;
-    sys::unshare(CLONE_NEWPID)
-        .map_err(|e| Error::sys("unshare(CLONE_NEWPID)", e).hint_on(Errno::EPERM, EPERM_HINT))?;
-    outln!("PID namespace created. Forking child process...").map_err(stdout_err)?;
+impl Plan<'_> {
+    fn demo(&self) -> bool {
+        self.opts.command.is_none()
+    }
 
-    // The child blocks on `go` until the parent has printed its lines and
-    // closed `ready`; then the output reads the same on every run.
-    let (go, ready) = sys::pipe(O_CLOEXEC).map_err(Error::ctx("pipe2"))?;
-    match sys::fork().map_err(Error::ctx("fork"))? {
-        Fork::Child => {
-            drop(ready);
-            let code = child(go).unwrap_or_else(|e| e.report("ns-tool: child"));
-            // Never return into the parent's code path.
-            sys::exit_group(code)
-        }
-        Fork::Parent(pid) => {
-            drop(go);
-            parent(pid, ready)
+    /// What to call the child in messages: COMMAND's name, or "child".
+    fn what(&self) -> &'static [u8] {
+        match self.opts.command {
+            Some(at) => self.argv.arg(at).to_bytes(),
+            None => b"child",
         }
     }
+}
+
+/// Run `ns-tool pid`; returns ns-tool's exit status (the child's).
+pub fn run(opts: &PidOpts, argv: &Argv) -> Result<i32, Error> {
+    let plan = Plan {
+        opts,
+        argv,
+        mask: SigSet::default(),
+    };
+    // Taken before unshare: inside a new user namespace they read as
+    // the overflow ID until the maps are written.
+    let (uid, gid) = (sys::getuid(), sys::getgid());
+    if plan.demo() {
+        outln!("Creating new PID namespace...").map_err(stdout_err)?;
+    }
+    ns::unshare(opts)?;
+    if opts.user {
+        ns::map_root(uid, gid)?;
+    }
+    if plan.demo() {
+        outln!("PID namespace created. Forking child process...").map_err(stdout_err)?;
+    }
+    let mask = supervise::block()?;
+    fork_into_namespace(&Plan { mask, ..plan }, 1)
 }
 
 fn stdout_err(e: Errno) -> Error {
     Error::sys(WRITE_STDOUT, e)
 }
 
-fn parent(child: i32, ready: Fd) -> Result<i32, Error> {
-    let shown = parent_report(child);
-    // Whatever happened to our output, release and reap the child.
-    drop(ready);
-    let status = reap(child)?;
-    shown?;
-    match status {
-        WaitStatus::Exited(code) => {
-            outln!("Parent: child {child} exited with status {code}").map_err(stdout_err)?;
-            Ok(i32::from(code))
+/// Fork the first process of the PID namespace at nesting `level` (1 is
+/// the one ns-tool created), then supervise it from outside.
+fn fork_into_namespace(plan: &Plan, level: u8) -> Result<i32, Error> {
+    // The child blocks on `go` until this side writes one byte: then the
+    // output keeps its order, and a child that reads end-of-file instead
+    // knows its parent died before PR_SET_PDEATHSIG was armed.
+    let (go, ready) = sys::pipe(O_CLOEXEC).map_err(Error::ctx("pipe2"))?;
+    let child = match sys::fork().map_err(Error::ctx("fork"))? {
+        Fork::Child => {
+            drop(ready);
+            let code = in_namespace(plan, level, go).unwrap_or_else(|e| e.report("ns-tool"));
+            // Never return into the parent's code path.
+            sys::exit_group(code)
         }
-        WaitStatus::Signaled(sig) => {
+        Fork::Parent(pid) => pid,
+    };
+    let shown = if plan.demo() && level == 1 {
+        parent_report(child)
+    } else {
+        Ok(())
+    };
+    // Whatever happened to our output, release the child. Our own read end
+    // stays open until the byte is written, so the write cannot raise
+    // SIGPIPE even if the child is already gone.
+    let _ = sys::write(ready.raw(), b"g");
+    drop(ready);
+    drop(go);
+    let outermost = level == 1;
+    let status = Supervisor {
+        child,
+        reap_all: false,
+        escalate: outermost,
+        explain: outermost && !plan.demo() && !plan.opts.init,
+    }
+    .run()?;
+    shown?;
+    if plan.demo() && outermost {
+        parent_done(child, status)
+    } else {
+        Ok(supervise::exit_code(status, plan.what()))
+    }
+}
+
+/// The child's side: arm the parent-death signal, wait for the go-ahead,
+/// then go one level deeper or do the job.
+fn in_namespace(plan: &Plan, level: u8, go: Fd) -> Result<i32, Error> {
+    sys::prctl(PR_SET_PDEATHSIG, SIGKILL as usize)
+        .map_err(Error::ctx("prctl(PR_SET_PDEATHSIG)"))?;
+    let mut byte = [0u8; 1];
+    if sys::read_full(go.raw(), &mut byte).map_err(Error::ctx("read(pipe)"))? == 0 {
+        // The parent died first: nobody would supervise us.
+        return Ok(EXIT_FAILURE);
+    }
+    drop(go);
+    if level < plan.opts.nest {
+        if plan.demo() {
             outln!(
-                "Parent: child {child} was killed by signal {sig} ({})",
-                signal_name(sig).unwrap_or("unknown")
+                "Level {level}: PID {} inside; creating PID namespace level {} and forking into it...",
+                sys::getpid(),
+                level + 1
             )
             .map_err(stdout_err)?;
-            Ok(128 + i32::from(sig))
         }
-        WaitStatus::Other(raw) => {
-            outln!("Parent: child {child} changed state (wait status {raw:#x})")
-                .map_err(stdout_err)?;
-            Ok(crate::error::EXIT_FAILURE)
+        sys::unshare(CLONE_NEWPID).map_err(|e| {
+            Error::sys("unshare(CLONE_NEWPID)", e).hint_on(
+                Errno::ENOSPC,
+                "PID namespaces nest at most 32 deep, counting any ns-tool already runs in",
+            )
+        })?;
+        return fork_into_namespace(plan, level + 1);
+    }
+    if plan.opts.mount_proc {
+        ns::mount_proc()?;
+    }
+    match plan.opts.command {
+        None => {
+            supervise::restore(&plan.mask)?;
+            demo()
+        }
+        Some(at) if plan.opts.init => init(plan, at),
+        Some(at) => {
+            supervise::restore(&plan.mask)?;
+            Err(exec::exec(plan.argv, at))
+        }
+    }
+}
+
+/// `--init`: stay PID 1 of the namespace, run COMMAND as PID 2, pass
+/// signals on to it, reap every process that ends up here, and exit with
+/// COMMAND's status. (When PID 1 exits, the kernel kills what is left.)
+fn init(plan: &Plan, at: usize) -> Result<i32, Error> {
+    match sys::fork().map_err(Error::ctx("fork"))? {
+        Fork::Child => {
+            let e = match supervise::restore(&plan.mask) {
+                Ok(()) => exec::exec(plan.argv, at),
+                Err(e) => e,
+            };
+            sys::exit_group(e.report("ns-tool"))
+        }
+        Fork::Parent(command) => {
+            let status = Supervisor {
+                child: command,
+                reap_all: true,
+                escalate: false,
+                explain: false,
+            }
+            .run()?;
+            Ok(supervise::exit_code(status, plan.what()))
         }
     }
 }
@@ -90,23 +204,30 @@ fn parent_report(child: i32) -> Result<(), Error> {
     .map_err(stdout_err)
 }
 
-/// wait4 for `child`, retrying when a signal interrupts the wait.
-fn reap(child: i32) -> Result<WaitStatus, Error> {
-    loop {
-        match sys::wait4(child, 0) {
-            Ok((_, status)) => return Ok(status),
-            Err(Errno::EINTR) => continue,
-            Err(e) => return Err(Error::sys("wait4", e)),
+fn parent_done(child: i32, status: WaitStatus) -> Result<i32, Error> {
+    match status {
+        WaitStatus::Exited(code) => {
+            outln!("Parent: child {child} exited with status {code}").map_err(stdout_err)?;
+            Ok(i32::from(code))
+        }
+        WaitStatus::Signaled(sig) => {
+            outln!(
+                "Parent: child {child} was killed by signal {sig} ({})",
+                signals::name(u32::from(sig)).unwrap_or("unknown")
+            )
+            .map_err(stdout_err)?;
+            Ok(128 + i32::from(sig))
+        }
+        WaitStatus::Other(raw) => {
+            outln!("Parent: child {child} changed state (wait status {raw:#x})")
+                .map_err(stdout_err)?;
+            Ok(EXIT_FAILURE)
         }
     }
 }
 
-fn child(go: Fd) -> Result<i32, Error> {
-    // Wait for the parent: end of file once it has closed its end.
-    let mut byte = [0u8; 1];
-    sys::read_full(go.raw(), &mut byte).map_err(Error::ctx("read(pipe)"))?;
-    drop(go);
-
+/// The demonstration, as PID 1 of the innermost namespace.
+fn demo() -> Result<i32, Error> {
     let pid = sys::getpid();
     let ppid = sys::getppid();
     outln!("").map_err(stdout_err)?;
@@ -133,7 +254,7 @@ fn child(go: Fd) -> Result<i32, Error> {
     outln!("  - ls /proc (shows only processes in this namespace)").map_err(stdout_err)?;
     outln!("===========================").map_err(stdout_err)?;
     outln!("").map_err(stdout_err)?;
-    Ok(if ok { 0 } else { crate::error::EXIT_FAILURE })
+    Ok(if ok { 0 } else { EXIT_FAILURE })
 }
 
 /// A symbolic link's target, or why it could not be read.

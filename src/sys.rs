@@ -305,3 +305,187 @@ pub fn exit_group(code: i32) -> ! {
     #[allow(clippy::empty_loop)]
     loop {}
 }
+
+/// [kill(2)]: send signal `sig` to process `pid`.
+///
+/// Syscall number: x86_64 62, aarch64 129.
+///
+/// Errors: `ESRCH` (no such process, e.g. already reaped), `EPERM`,
+/// `EINVAL`.
+///
+/// [kill(2)]: https://man7.org/linux/man-pages/man2/kill.2.html
+pub fn kill(pid: i32, sig: u32) -> Result<(), Errno> {
+    // SAFETY: plain integer arguments.
+    unsafe { syscall2(Sysno::kill, pid as isize as usize, sig as usize) }.map(drop)
+}
+
+/// [prctl(2)] with one argument, e.g. `PR_SET_PDEATHSIG, SIGKILL`.
+///
+/// Syscall number: x86_64 157, aarch64 167.
+///
+/// Errors: `EINVAL` (unknown option or bad value).
+///
+/// [prctl(2)]: https://man7.org/linux/man-pages/man2/prctl.2.html
+pub fn prctl(option: u32, arg: usize) -> Result<usize, Errno> {
+    // SAFETY: only integer options are used through this wrapper; the
+    // remaining arguments are passed as zero, as the man page asks.
+    unsafe { syscalls::syscall5(Sysno::prctl, option as usize, arg, 0, 0, 0) }
+}
+
+/// [getuid(2)]: the real user ID. Never fails.
+///
+/// Syscall number: x86_64 102, aarch64 174.
+///
+/// [getuid(2)]: https://man7.org/linux/man-pages/man2/getuid.2.html
+pub fn getuid() -> u32 {
+    // SAFETY: no arguments, no memory.
+    unsafe { raw::syscall0(Sysno::getuid as usize) as u32 }
+}
+
+/// [getgid(2)]: the real group ID. Never fails.
+///
+/// Syscall number: x86_64 104, aarch64 176.
+///
+/// [getgid(2)]: https://man7.org/linux/man-pages/man2/getgid.2.html
+pub fn getgid() -> u32 {
+    // SAFETY: no arguments, no memory.
+    unsafe { raw::syscall0(Sysno::getgid as usize) as u32 }
+}
+
+/// [mount(2)]: attach a filesystem, or (with `MS_PRIVATE`/`MS_REC` and no
+/// source) change the propagation of an existing mount. `source`, `fstype`
+/// may be absent; no filesystem-specific data is passed.
+///
+/// Syscall number: x86_64 165, aarch64 40.
+///
+/// Errors: `EPERM` (no `CAP_SYS_ADMIN` in the mount namespace's owner),
+/// `ENOENT` (target missing), `EINVAL`, `ENODEV` (unknown filesystem).
+///
+/// [mount(2)]: https://man7.org/linux/man-pages/man2/mount.2.html
+pub fn mount(
+    source: Option<&CStr>,
+    target: &CStr,
+    fstype: Option<&CStr>,
+    flags: u32,
+) -> Result<(), Errno> {
+    let ptr = |s: Option<&CStr>| s.map_or(0, |s| s.as_ptr() as usize);
+    // SAFETY: every string is NUL-terminated and outlives the call; data is
+    // null.
+    unsafe {
+        syscalls::syscall5(
+            Sysno::mount,
+            ptr(source),
+            target.as_ptr() as usize,
+            ptr(fstype),
+            flags as usize,
+            0,
+        )
+    }
+    .map(drop)
+}
+
+/// [execve(2)]: replace this program with the one at `path`. `argv` and
+/// `envp` are the NULL-terminated pointer arrays the kernel expects. Returns
+/// only on failure.
+///
+/// Syscall number: x86_64 59, aarch64 221.
+///
+/// Errors: `ENOENT` (no such file), `EACCES` (not executable, or a
+/// directory on the way is not searchable), `ENOEXEC` (unknown format),
+/// `ENOTDIR`, `E2BIG`, `ENOMEM`.
+///
+/// # Safety
+/// `argv` and `envp` must point to NULL-terminated arrays of pointers to
+/// NUL-terminated strings.
+///
+/// [execve(2)]: https://man7.org/linux/man-pages/man2/execve.2.html
+pub unsafe fn execve(
+    path: &CStr,
+    argv: *const *const core::ffi::c_char,
+    envp: *const *const core::ffi::c_char,
+) -> Errno {
+    // SAFETY: the caller vouches for argv and envp; path is NUL-terminated.
+    let ret = unsafe {
+        syscall3(
+            Sysno::execve,
+            path.as_ptr() as usize,
+            argv as usize,
+            envp as usize,
+        )
+    };
+    match ret {
+        Err(e) => e,
+        // execve does not return on success; if it ever did, say so.
+        Ok(_) => Errno::EINVAL,
+    }
+}
+
+/// A kernel signal set (`sigset_t` as the rt_sig* calls take it: 64 bits,
+/// bit N-1 for signal N).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct SigSet(pub u64);
+
+impl SigSet {
+    /// The set of the given signals.
+    pub const fn of(sigs: &[u32]) -> Self {
+        let mut bits = 0u64;
+        let mut i = 0;
+        while i < sigs.len() {
+            bits |= 1 << (sigs[i] - 1);
+            i += 1;
+        }
+        SigSet(bits)
+    }
+
+    /// Whether `sig` is in the set.
+    pub fn contains(&self, sig: u32) -> bool {
+        (1..=64).contains(&sig) && self.0 & (1 << (sig - 1)) != 0
+    }
+}
+
+/// [rt_sigprocmask(2)]: change the blocked-signal mask (`how` is `SIG_BLOCK`,
+/// `SIG_UNBLOCK` or `SIG_SETMASK`); returns the previous mask.
+///
+/// Syscall number: x86_64 14, aarch64 135.
+///
+/// Errors: `EINVAL` (bad `how`).
+///
+/// [rt_sigprocmask(2)]: https://man7.org/linux/man-pages/man2/rt_sigprocmask.2.html
+pub fn sigprocmask(how: u32, set: &SigSet) -> Result<SigSet, Errno> {
+    let mut old = SigSet(0);
+    // SAFETY: both sets are live 8-byte kernel sigsets; size 8 says so.
+    unsafe {
+        syscall4(
+            Sysno::rt_sigprocmask,
+            how as usize,
+            set as *const SigSet as usize,
+            &mut old as *mut SigSet as usize,
+            core::mem::size_of::<SigSet>(),
+        )
+    }?;
+    Ok(old)
+}
+
+/// [rt_sigtimedwait(2)]: wait, without a timeout, until one of the signals
+/// in `set` (which must be blocked) is pending, take it, and return its
+/// number. Works for a namespace's PID 1 too: the kernel drops unhandled
+/// signals sent to PID 1, but queues blocked ones.
+///
+/// Syscall number: x86_64 128, aarch64 137.
+///
+/// Errors: `EINTR` (interrupted by a signal outside `set`; retry).
+///
+/// [rt_sigtimedwait(2)]: https://man7.org/linux/man-pages/man2/rt_sigtimedwait.2.html
+pub fn sigwait(set: &SigSet) -> Result<u32, Errno> {
+    // SAFETY: `set` is a live 8-byte sigset; info and timeout are null.
+    unsafe {
+        syscall4(
+            Sysno::rt_sigtimedwait,
+            set as *const SigSet as usize,
+            0,
+            0,
+            core::mem::size_of::<SigSet>(),
+        )
+    }
+    .map(|sig| sig as u32)
+}

@@ -36,10 +36,23 @@ fn unknown_option() {
 }
 
 #[test]
-fn unexpected_argument() {
+fn pid_option_errors() {
     usage_error(
-        &["pid", "extra"],
-        "pid: unexpected argument 'extra'; run 'ns-tool pid --help' for usage",
+        &["pid", "--init"],
+        "pid: --init needs a COMMAND to run as PID 2; e.g. 'ns-tool pid --init -- sleep 10'",
+    );
+    usage_error(
+        &["pid", "--"],
+        "pid: '--' must be followed by a COMMAND; e.g. 'ns-tool pid -- sh'",
+    );
+    usage_error(
+        &["pid", "--nest"],
+        "pid: --nest needs a number of levels, 1 to 32; e.g. 'ns-tool pid --nest 3'",
+    );
+    usage_error(
+        &["pid", "--nest", "0"],
+        "pid: --nest takes 1 to 32 levels (the kernel nests PID namespaces at most 32 deep), \
+         not '0'",
     );
 }
 

@@ -98,3 +98,84 @@ pub fn nspid_fields(line: &str) -> Vec<u64> {
         .map(|f| f.parse().expect("numeric NSpid field"))
         .collect()
 }
+
+/// Host PIDs of live `sleep` processes that have `arg` as an argument (not
+/// ns-tool, whose command line names the same sleep).
+pub fn sleepers(arg: &str) -> Vec<u32> {
+    let mut found = Vec::new();
+    for entry in fs::read_dir("/proc").unwrap().flatten() {
+        let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else {
+            continue;
+        };
+        let Ok(cmdline) = fs::read(entry.path().join("cmdline")) else {
+            continue;
+        };
+        let mut words = cmdline.split(|&b| b == 0);
+        let is_sleep = words
+            .next()
+            .is_some_and(|w| w == b"sleep" || w.ends_with(b"/sleep"));
+        if is_sleep && words.any(|a| a == arg.as_bytes()) {
+            // A zombie has an empty cmdline, so whatever matched is alive
+            // or at least not yet reaped with its memory.
+            found.push(pid);
+        }
+    }
+    found
+}
+
+/// Wait up to `secs` for `cond`; true if it came true.
+pub fn wait_until(secs: u64, mut cond: impl FnMut() -> bool) -> bool {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(secs);
+    while std::time::Instant::now() < deadline {
+        if cond() {
+            return true;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    cond()
+}
+
+/// A number no other test run uses, for marking processes (e.g. as the
+/// argument of `sleep`, which takes fractions).
+pub fn marker(tag: u32) -> String {
+    format!("{}.{}{:03}", 900 + tag, std::process::id(), tag)
+}
+
+/// Send `sig` to `pid` (kill(2), straight to the kernel).
+pub fn kill(pid: u32, sig: u32) {
+    // SAFETY: kill takes two integers.
+    unsafe { syscalls::syscall2(syscalls::Sysno::kill, pid as usize, sig as usize) }
+        .unwrap_or_else(|e| panic!("kill({pid}, {sig}): {e}"));
+}
+
+/// Kills a process with SIGKILL if it is still running after a deadline,
+/// so that a test of a broken build fails instead of hanging. Dropping the
+/// watchdog calls it off.
+pub struct Watchdog(std::sync::Arc<std::sync::atomic::AtomicBool>);
+
+pub fn watchdog(pid: u32, secs: u64) -> Watchdog {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let off = std::sync::Arc::new(AtomicBool::new(false));
+    let flag = off.clone();
+    std::thread::spawn(move || {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(secs);
+        while std::time::Instant::now() < deadline {
+            if flag.load(Ordering::SeqCst) {
+                return;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        if !flag.load(Ordering::SeqCst) {
+            eprintln!("watchdog: process {pid} still running after {secs} s; killing it");
+            // SAFETY: kill takes two integers.
+            let _ = unsafe { syscalls::syscall2(syscalls::Sysno::kill, pid as usize, 9) };
+        }
+    });
+    Watchdog(off)
+}
+
+impl Drop for Watchdog {
+    fn drop(&mut self) {
+        self.0.store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+}

@@ -1,0 +1,120 @@
+//! Setting up the namespaces around the new PID namespace: which ones to
+//! create, the user namespace's ID maps, and a private /proc.
+
+use core::ffi::CStr;
+
+use linux_raw_sys::general::{
+    CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWUSER, MS_NODEV, MS_NOEXEC, MS_NOSUID, MS_PRIVATE, MS_REC,
+    O_CLOEXEC, O_WRONLY,
+};
+
+use crate::args::PidOpts;
+use crate::error::Error;
+use crate::out::Line;
+use crate::sys::{self, Errno};
+
+/// The namespaces one unshare(2) call creates, and the call as the error
+/// line names it.
+pub fn unshare_flags(opts: &PidOpts) -> (u32, &'static str) {
+    match (opts.user, opts.mount_proc) {
+        (false, false) => (CLONE_NEWPID, "unshare(CLONE_NEWPID)"),
+        (false, true) => (
+            CLONE_NEWPID | CLONE_NEWNS,
+            "unshare(CLONE_NEWPID|CLONE_NEWNS)",
+        ),
+        (true, false) => (
+            CLONE_NEWUSER | CLONE_NEWPID,
+            "unshare(CLONE_NEWUSER|CLONE_NEWPID)",
+        ),
+        (true, true) => (
+            CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNS,
+            "unshare(CLONE_NEWUSER|CLONE_NEWPID|CLONE_NEWNS)",
+        ),
+    }
+}
+
+/// unshare(2) the namespaces `opts` ask for, with advice for the usual
+/// failures.
+pub fn unshare(opts: &PidOpts) -> Result<(), Error> {
+    let (flags, call) = unshare_flags(opts);
+    sys::unshare(flags).map_err(|e| {
+        let e = Error::sys(call, e);
+        match (e.errno, opts.user) {
+            (Errno::EPERM, false) => e.hint(
+                "creating a PID namespace requires root (CAP_SYS_ADMIN); run it with sudo, \
+                 or add --user to create a user namespace first",
+            ),
+            (Errno::EPERM, true) => e.hint(
+                "this system does not let unprivileged users create user namespaces \
+                 (see sysctl user.max_user_namespaces); run it as root without --user",
+            ),
+            (Errno::ENOSPC, _) => e.hint(
+                "a namespace limit was reached: PID namespaces nest at most 32 deep, and \
+                 /proc/sys/user/max_pid_namespaces caps how many may exist",
+            ),
+            (Errno::EINVAL, _) => e.hint("this kernel lacks a namespace type ns-tool asked for"),
+            _ => e,
+        }
+    })
+}
+
+/// In a user namespace just created by this process: map its root user
+/// and group to the caller's `uid` and `gid` on the outside (one ID each,
+/// which an unprivileged user may do), after denying setgroups(2) as the
+/// kernel requires for an unprivileged gid map. See user_namespaces(7).
+pub fn map_root(uid: u32, gid: u32) -> Result<(), Error> {
+    write_file(c"/proc/self/setgroups", format_args!("deny"))?;
+    write_file(c"/proc/self/uid_map", format_args!("0 {uid} 1"))?;
+    write_file(c"/proc/self/gid_map", format_args!("0 {gid} 1"))
+}
+
+fn write_file(path: &'static CStr, text: core::fmt::Arguments) -> Result<(), Error> {
+    let line = Line::format(text);
+    let ctx = |e| Error::sys("write", e).with_arg(path.to_bytes());
+    let fd = sys::open(path, O_WRONLY | O_CLOEXEC).map_err(ctx)?;
+    // The kernel takes an ID map only in one write.
+    sys::write_all(fd.raw(), line.as_bytes()).map_err(ctx)
+}
+
+/// In a new mount namespace: stop mount events from travelling back to the
+/// parent namespace, then mount a proc filesystem on /proc that shows this
+/// PID namespace. Nothing changes outside, and it all vanishes with the
+/// namespace.
+pub fn mount_proc() -> Result<(), Error> {
+    sys::mount(None, c"/", None, MS_REC | MS_PRIVATE).map_err(|e| {
+        Error::sys("mount", e)
+            .with_arg(b"/, MS_REC|MS_PRIVATE")
+            .hint_on(Errno::EINVAL, "/ is not a mount point here (chroot?)")
+    })?;
+    sys::mount(
+        Some(c"proc"),
+        c"/proc",
+        Some(c"proc"),
+        MS_NOSUID | MS_NODEV | MS_NOEXEC,
+    )
+    .map_err(|e| {
+        Error::sys("mount", e)
+            .with_arg(b"proc on /proc")
+            .hint_on(Errno::ENOENT, "there is no /proc directory to mount on")
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flags_follow_the_options() {
+        let mut o = PidOpts::default();
+        assert_eq!(unshare_flags(&o), (CLONE_NEWPID, "unshare(CLONE_NEWPID)"));
+        o.mount_proc = true;
+        assert_eq!(unshare_flags(&o).0, CLONE_NEWPID | CLONE_NEWNS);
+        o.user = true;
+        assert_eq!(
+            unshare_flags(&o).0,
+            CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNS
+        );
+        o.mount_proc = false;
+        assert_eq!(unshare_flags(&o).1, "unshare(CLONE_NEWUSER|CLONE_NEWPID)");
+    }
+}
