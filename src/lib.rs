@@ -12,6 +12,7 @@ extern crate std;
 
 pub mod args;
 pub mod argv;
+pub mod errno;
 pub mod error;
 pub mod exec;
 pub mod ns;

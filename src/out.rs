@@ -131,10 +131,9 @@ pub struct ErrnoText(pub Errno);
 
 impl fmt::Display for ErrnoText {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let e = self.0;
-        match (e.description(), e.name()) {
-            (Some(text), Some(name)) => write!(f, "{text} ({name})"),
-            _ => write!(f, "unknown error {}", e.into_raw()),
+        match crate::errno::describe(self.0) {
+            Some((name, text)) => write!(f, "{text} ({name})"),
+            None => write!(f, "unknown error (errno {})", self.0.into_raw()),
         }
     }
 }
@@ -189,7 +188,7 @@ mod tests {
         );
         assert_eq!(
             format!("{}", ErrnoText(Errno::new(4000))),
-            "unknown error 4000"
+            "unknown error (errno 4000)"
         );
     }
 }
