@@ -35,8 +35,8 @@ Usage: ns-tool <COMMAND>
        ns-tool --help | --version
 
 Commands:
-  pid    unshare(CLONE_NEWPID), fork, and show from both sides that the child
-         is PID 1 of a new PID namespace (ns-tool pid --help for details)
+  pid    create a PID namespace; show from both sides that the child is its
+         PID 1, or run a program there (ns-tool pid --help for details)
   help   print this help, or a command's (help pid)
 
 Options:
@@ -47,14 +47,15 @@ Exit status:
   0    success
   1    a system call failed (the error line names it)
   2    bad command line
-  pid: the child's exit status, or 128+N if a signal N killed it
+  pid: the child's (or COMMAND's) exit status, 128+N if signal N killed it,
+       126 if COMMAND cannot be run, 127 if it is not found
 "
 );
 
 /// Help for `ns-tool pid --help`.
-pub const HELP_PID: &str = "Usage: ns-tool pid
+pub const HELP_PID: &str = "Usage: ns-tool pid [OPTIONS] [--] [COMMAND [ARGS...]]
 
-Creates a new PID namespace and shows what happens to process IDs:
+Without COMMAND, a demonstration of what happens to process IDs:
   1. unshare(CLONE_NEWPID): ns-tool stays where it is, but its next child
      is born into a new PID namespace;
   2. fork: the child is PID 1 there, and its parent PID is 0 because the
@@ -64,10 +65,28 @@ Creates a new PID namespace and shows what happens to process IDs:
      (its PID in every namespace, outermost first), and the parent reaps
      the child with wait4.
 
-Needs CAP_SYS_ADMIN: run it as root (sudo ns-tool pid).
+With COMMAND, the child execs it (searching PATH) as PID 1 of the new
+namespace, and ns-tool exits with its status. Signals (HUP INT QUIT TERM
+USR1 USR2 WINCH) are passed on; a PID 1 ignores those it has no handler
+for, so a second Ctrl-C kills the namespace. If ns-tool dies, even by
+SIGKILL, the kernel kills the namespace's PID 1, and with it the rest.
 
-Exit status: the child's exit status (0 on success); 1 if a system call
-failed, with one line on stderr naming it; 2 for a bad command line.
+Options:
+  --init          ns-tool stays PID 1 (like tini): COMMAND runs as PID 2,
+                  gets the signals, and orphans are reaped
+  --mount-proc    also a new mount namespace with a fresh /proc, so /proc
+                  shows only the namespace's processes
+  -r, --user, --map-root-user
+                  also a user namespace mapping you to root inside, so no
+                  root is needed outside
+  --nest N        N nested PID namespaces, 1 to 32 (the kernel's limit)
+  -h, --help      print this help
+
+Without --user, needs CAP_SYS_ADMIN: run it as root (sudo ns-tool pid).
+
+Exit status: the child's or COMMAND's exit status (128+N if signal N killed
+it; 126 COMMAND not runnable; 127 not found); 1 if a system call failed,
+with one line on stderr naming it; 2 for a bad command line.
 ";
 
 /// Run ns-tool with this process's command line; returns the exit status.

@@ -88,7 +88,19 @@ fn pid_help() {
         let out = run(args);
         assert!(out.status.success(), "{args:?}");
         let s = text(&out.stdout);
-        assert!(s.starts_with("Usage: ns-tool pid\n"), "{s}");
+        assert!(
+            s.starts_with("Usage: ns-tool pid [OPTIONS] [--] [COMMAND [ARGS...]]\n"),
+            "{s}"
+        );
+        for opt in [
+            "--init",
+            "--mount-proc",
+            "--user",
+            "--map-root-user",
+            "--nest N",
+        ] {
+            assert!(s.contains(opt), "{opt} documented");
+        }
         assert!(s.contains("CAP_SYS_ADMIN"), "{s}");
         assert!(
             !s.contains("Creating new PID namespace"),
