@@ -15,6 +15,19 @@ pub enum Command {
     Version,
     /// Create a PID namespace: the demonstration, or run a COMMAND in it.
     Pid(PidOpts),
+    /// Print the table of system calls ns-tool makes.
+    Syscalls(Arch),
+}
+
+/// Which architectures `ns-tool syscalls` shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Arch {
+    /// x86_64 and aarch64 side by side.
+    All,
+    /// x86_64 only.
+    X86_64,
+    /// aarch64 only.
+    Aarch64,
 }
 
 /// A help page.
@@ -24,6 +37,8 @@ pub enum Topic {
     General,
     /// `ns-tool pid --help`.
     Pid,
+    /// `ns-tool syscalls --help`.
+    Syscalls,
 }
 
 /// The kernel's limit on nested PID namespaces (MAX_PID_NS_LEVEL).
@@ -43,6 +58,8 @@ pub struct PidOpts {
     /// Where COMMAND starts, as an index into the arguments after the
     /// program name; `None` runs the demonstration.
     pub command: Option<usize>,
+    /// `--trace` (before or after `pid`): print every system call.
+    pub trace: bool,
 }
 
 impl Default for PidOpts {
@@ -53,6 +70,7 @@ impl Default for PidOpts {
             user: false,
             nest: 1,
             command: None,
+            trace: false,
         }
     }
 }
@@ -74,6 +92,10 @@ pub enum Usage<'a> {
     InitWithoutCommand,
     /// `--` with nothing after it.
     EmptyCommand,
+    /// `--arch` with a value that is not an architecture ns-tool knows.
+    BadArch(&'a [u8]),
+    /// A stray word after `syscalls`.
+    UnexpectedArgument(&'static str, &'a [u8]),
 }
 
 impl fmt::Display for Usage<'_> {
@@ -111,6 +133,16 @@ impl fmt::Display for Usage<'_> {
                 f,
                 "pid: --init needs a COMMAND to run as PID 2; e.g. 'ns-tool pid --init -- sleep 10'"
             ),
+            Usage::BadArch(value) => write!(
+                f,
+                "syscalls: --arch takes x86_64, aarch64 or all, not '{}'",
+                Escaped(value)
+            ),
+            Usage::UnexpectedArgument(cmd, arg) => write!(
+                f,
+                "{cmd}: unexpected argument '{}'; run 'ns-tool {cmd} --help' for usage",
+                Escaped(arg)
+            ),
             Usage::EmptyCommand => write!(
                 f,
                 "pid: '--' must be followed by a COMMAND; e.g. 'ns-tool pid -- sh'"
@@ -128,15 +160,27 @@ pub fn parse<'a, I>(args: I) -> Result<Command, Usage<'a>>
 where
     I: IntoIterator<Item = &'a [u8]>,
 {
-    let mut args = args.into_iter();
-    let first = args.next().ok_or(Usage::MissingCommand)?;
+    let mut args = args.into_iter().enumerate();
+    // Global options come before the command.
+    let mut trace = false;
+    let first = loop {
+        match args.next() {
+            Some((_, b"--trace")) => trace = true,
+            Some((i, arg)) => break (i, arg),
+            None => return Err(Usage::MissingCommand),
+        }
+    };
+    let (offset, first) = first;
+    let mut args = args.map(|(_, a)| a);
     match first {
         a if is_help(a) || a == b"help" => Ok(match args.next() {
             Some(b"pid") => Command::Help(Topic::Pid),
+            Some(b"syscalls") => Command::Help(Topic::Syscalls),
             _ => Command::Help(Topic::General),
         }),
+        b"syscalls" => parse_syscalls(args),
         b"-V" | b"--version" => Ok(Command::Version),
-        b"pid" => parse_pid(args),
+        b"pid" => parse_pid(args, offset + 1, trace),
         a if a.starts_with(b"-") => Err(Usage::UnknownOption(None, a)),
         a => Err(Usage::UnknownCommand(a)),
     }
@@ -145,14 +189,22 @@ where
 /// `pid [OPTIONS] [--] [COMMAND [ARGS...]]`. Options end at `--` or at the
 /// first word that is not an option, which starts COMMAND (as with
 /// unshare(1)); everything from there on belongs to COMMAND.
-fn parse_pid<'a>(args: impl Iterator<Item = &'a [u8]>) -> Result<Command, Usage<'a>> {
-    let mut opts = PidOpts::default();
-    // Indexes count from argv[1], where "pid" stands.
-    let mut args = args.enumerate().map(|(i, a)| (i + 1, a));
+fn parse_pid<'a>(
+    args: impl Iterator<Item = &'a [u8]>,
+    start: usize,
+    trace: bool,
+) -> Result<Command, Usage<'a>> {
+    let mut opts = PidOpts {
+        trace,
+        ..PidOpts::default()
+    };
+    // Indexes count from argv[1]; `start` is the one after "pid".
+    let mut args = args.enumerate().map(|(i, a)| (i + start, a));
     while let Some((i, arg)) = args.next() {
         match arg {
             a if is_help(a) => return Ok(Command::Help(Topic::Pid)),
             b"--init" => opts.init = true,
+            b"--trace" => opts.trace = true,
             b"--mount-proc" => opts.mount_proc = true,
             b"--user" | b"--map-root-user" | b"-r" => opts.user = true,
             b"--nest" => {
@@ -176,6 +228,27 @@ fn parse_pid<'a>(args: impl Iterator<Item = &'a [u8]>) -> Result<Command, Usage<
         return Err(Usage::InitWithoutCommand);
     }
     Ok(Command::Pid(opts))
+}
+
+/// `syscalls [--arch x86_64|aarch64|all]`.
+fn parse_syscalls<'a>(mut args: impl Iterator<Item = &'a [u8]>) -> Result<Command, Usage<'a>> {
+    let mut arch = Arch::All;
+    while let Some(arg) = args.next() {
+        let value = match arg {
+            a if is_help(a) => return Ok(Command::Help(Topic::Syscalls)),
+            b"--arch" => args.next().unwrap_or(b""),
+            a if a.starts_with(b"--arch=") => &a[7..],
+            a if a.starts_with(b"-") => return Err(Usage::UnknownOption(Some("syscalls"), a)),
+            a => return Err(Usage::UnexpectedArgument("syscalls", a)),
+        };
+        arch = match value {
+            b"all" => Arch::All,
+            b"x86_64" => Arch::X86_64,
+            b"aarch64" | b"arm64" => Arch::Aarch64,
+            v => return Err(Usage::BadArch(v)),
+        };
+    }
+    Ok(Command::Syscalls(arch))
 }
 
 fn parse_nest(value: &[u8]) -> Result<u8, Usage<'_>> {
@@ -245,6 +318,45 @@ mod tests {
         assert!(pid(&["pid", "-r"]).user);
         assert_eq!(pid(&["pid", "--nest=32"]).nest, 32);
         assert_eq!(pid(&["pid", "--nest", "1"]).nest, 1);
+    }
+
+    #[test]
+    fn trace_before_or_after_the_subcommand() {
+        let o = pid(&["--trace", "pid", "--", "true"]);
+        assert!(o.trace);
+        assert_eq!(o.command, Some(3));
+        let o = pid(&["pid", "--trace", "true"]);
+        assert!(o.trace);
+        assert_eq!(o.command, Some(2));
+        assert!(
+            !pid(&["pid", "--", "x", "--trace"]).trace,
+            "COMMAND's own option"
+        );
+        assert_eq!(p(&["--trace"]), Err(Usage::MissingCommand));
+        assert_eq!(p(&["--trace", "--version"]), Ok(Command::Version));
+    }
+
+    #[test]
+    fn syscalls_command() {
+        assert_eq!(p(&["syscalls"]), Ok(Command::Syscalls(Arch::All)));
+        assert_eq!(
+            p(&["syscalls", "--arch", "aarch64"]),
+            Ok(Command::Syscalls(Arch::Aarch64))
+        );
+        assert_eq!(
+            p(&["syscalls", "--arch=x86_64"]),
+            Ok(Command::Syscalls(Arch::X86_64))
+        );
+        assert_eq!(
+            p(&["syscalls", "--arch", "mips"]),
+            Err(Usage::BadArch(b"mips"))
+        );
+        assert_eq!(p(&["syscalls", "--arch"]), Err(Usage::BadArch(b"")));
+        assert_eq!(
+            p(&["syscalls", "x"]),
+            Err(Usage::UnexpectedArgument("syscalls", b"x"))
+        );
+        assert_eq!(p(&["help", "syscalls"]), Ok(Command::Help(Topic::Syscalls)));
     }
 
     #[test]

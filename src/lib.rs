@@ -21,6 +21,8 @@ pub mod pid;
 pub mod signals;
 pub mod supervise;
 pub mod sys;
+pub mod table;
+pub mod trace;
 
 use args::{Command, Topic};
 use error::EXIT_USAGE;
@@ -31,15 +33,20 @@ pub const HELP: &str = concat!(
     env!("CARGO_PKG_VERSION"),
     ": create a PID namespace with raw system calls and watch what happens to process IDs
 
-Usage: ns-tool <COMMAND>
+Usage: ns-tool [--trace] <COMMAND>
        ns-tool --help | --version
 
 Commands:
   pid    create a PID namespace; show from both sides that the child is its
          PID 1, or run a program there (ns-tool pid --help for details)
+  syscalls
+         the system calls ns-tool makes, with their numbers on x86_64
+         and aarch64 (ns-tool syscalls --help)
   help   print this help, or a command's (help pid)
 
 Options:
+  --trace        print every system call ns-tool makes, as it happens, on
+                 stderr: who made it, decoded arguments, result, number
   -h, --help     print help and exit
   -V, --version  print the version and exit
 
@@ -80,6 +87,7 @@ Options:
                   also a user namespace mapping you to root inside, so no
                   root is needed outside
   --nest N        N nested PID namespaces, 1 to 32 (the kernel's limit)
+  --trace         print every system call on stderr (also before 'pid')
   -h, --help      print this help
 
 Without --user, needs CAP_SYS_ADMIN: run it as root (sudo ns-tool pid).
@@ -87,6 +95,16 @@ Without --user, needs CAP_SYS_ADMIN: run it as root (sudo ns-tool pid).
 Exit status: the child's or COMMAND's exit status (128+N if signal N killed
 it; 126 COMMAND not runnable; 127 not found); 1 if a system call failed,
 with one line on stderr naming it; 2 for a bad command line.
+";
+
+/// Help for `ns-tool syscalls --help`.
+pub const HELP_SYSCALLS: &str = "Usage: ns-tool syscalls [--arch x86_64|aarch64|all]
+
+Prints, as a Markdown table, every system call ns-tool can make: its number
+on x86_64 and aarch64 (a dash where the architecture lacks the call), what
+ns-tool uses it for, and its man page. Numbers differ between the two:
+aarch64 uses the kernel's generic table, which also drops legacy calls
+such as fork, open and readlink.
 ";
 
 /// Run ns-tool with this process's command line; returns the exit status.
@@ -102,7 +120,11 @@ pub fn main(argv: &argv::Argv) -> i32 {
         Command::Help(Topic::General) => print(HELP),
         Command::Help(Topic::Pid) => print(HELP_PID),
         Command::Version => print(concat!("ns-tool ", env!("CARGO_PKG_VERSION"), "\n")),
+        Command::Help(Topic::Syscalls) => print(HELP_SYSCALLS),
         Command::Pid(opts) => pid::run(&opts, argv),
+        Command::Syscalls(arch) => table::write_table(arch, |line| outln!("{line}"))
+            .map(|()| 0)
+            .map_err(error::Error::ctx(error::WRITE_STDOUT)),
     };
     result.unwrap_or_else(|e| e.report("ns-tool"))
 }

@@ -25,7 +25,7 @@ use crate::error::{Error, EXIT_FAILURE, WRITE_STDOUT};
 use crate::out::{ErrnoText, Escaped};
 use crate::supervise::{self, Supervisor};
 use crate::sys::{self, Errno, Fd, Fork, SigSet, WaitStatus};
-use crate::{errln, exec, ns, outln, signals};
+use crate::{errln, exec, ns, outln, signals, trace};
 
 /// What every level of the fork chain needs to know.
 struct Plan<'a> {
@@ -56,6 +56,11 @@ pub fn run(opts: &PidOpts, argv: &Argv) -> Result<i32, Error> {
         argv,
         mask: SigSet::default(),
     };
+    if opts.trace {
+        trace::enable();
+        // Who am I: the trace labels every line with it.
+        sys::getpid();
+    }
     // Taken before unshare: inside a new user namespace they read as
     // the overflow ID until the maps are written.
     let (uid, gid) = (sys::getuid(), sys::getgid());
@@ -80,9 +85,10 @@ fn stdout_err(e: Errno) -> Error {
 /// Fork the first process of the PID namespace at nesting `level` (1 is
 /// the one ns-tool created), then supervise it from outside.
 fn fork_into_namespace(plan: &Plan, level: u8) -> Result<i32, Error> {
-    // The child blocks on `go` until this side writes one byte: then the
-    // output keeps its order, and a child that reads end-of-file instead
-    // knows its parent died before PR_SET_PDEATHSIG was armed.
+    // The child blocks on `go` until this side writes its PID (as this
+    // side sees it, four bytes): then the output keeps its order, the child
+    // can name itself in traces, and a child that reads end-of-file
+    // instead knows its parent died before PR_SET_PDEATHSIG was armed.
     let (go, ready) = sys::pipe(O_CLOEXEC).map_err(Error::ctx("pipe2"))?;
     let child = match sys::fork().map_err(Error::ctx("fork"))? {
         Fork::Child => {
@@ -101,7 +107,7 @@ fn fork_into_namespace(plan: &Plan, level: u8) -> Result<i32, Error> {
     // Whatever happened to our output, release the child. Our own read end
     // stays open until the byte is written, so the write cannot raise
     // SIGPIPE even if the child is already gone.
-    let _ = sys::write(ready.raw(), b"g");
+    let _ = sys::write(ready.raw(), &child.to_ne_bytes());
     drop(ready);
     drop(go);
     let outermost = level == 1;
@@ -125,11 +131,12 @@ fn fork_into_namespace(plan: &Plan, level: u8) -> Result<i32, Error> {
 fn in_namespace(plan: &Plan, level: u8, go: Fd) -> Result<i32, Error> {
     sys::prctl(PR_SET_PDEATHSIG, SIGKILL as usize)
         .map_err(Error::ctx("prctl(PR_SET_PDEATHSIG)"))?;
-    let mut byte = [0u8; 1];
-    if sys::read_full(go.raw(), &mut byte).map_err(Error::ctx("read(pipe)"))? == 0 {
+    let mut outer = [0u8; 4];
+    if sys::read_full(go.raw(), &mut outer).map_err(Error::ctx("read(pipe)"))? < outer.len() {
         // The parent died first: nobody would supervise us.
         return Ok(EXIT_FAILURE);
     }
+    trace::entered_namespace(u32::from_ne_bytes(outer));
     drop(go);
     if level < plan.opts.nest {
         if plan.demo() {

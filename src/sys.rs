@@ -15,6 +15,41 @@ use core::ffi::CStr;
 pub use syscalls::Errno;
 use syscalls::{raw, syscall1, syscall2, syscall3, syscall4, Sysno};
 
+use crate::trace::{self, Flags, Quoted, Sig, SigSetText};
+use crate::traced;
+
+/// Flag names for traces, from linux-raw-sys.
+mod names {
+    use linux_raw_sys::general as g;
+
+    pub const CLONE: &[(u64, &str)] = &[
+        (g::CLONE_NEWUSER as u64, "CLONE_NEWUSER"),
+        (g::CLONE_NEWPID as u64, "CLONE_NEWPID"),
+        (g::CLONE_NEWNS as u64, "CLONE_NEWNS"),
+        (g::CLONE_NEWUTS as u64, "CLONE_NEWUTS"),
+        (g::CLONE_NEWIPC as u64, "CLONE_NEWIPC"),
+        (g::CLONE_NEWNET as u64, "CLONE_NEWNET"),
+        (g::CLONE_NEWCGROUP as u64, "CLONE_NEWCGROUP"),
+    ];
+    pub const WAIT: &[(u64, &str)] = &[
+        (g::WNOHANG as u64, "WNOHANG"),
+        (g::WUNTRACED as u64, "WUNTRACED"),
+        (g::__WALL as u64, "__WALL"),
+    ];
+    pub const OPEN: &[(u64, &str)] = &[
+        (g::O_WRONLY as u64, "O_WRONLY"),
+        (g::O_RDWR as u64, "O_RDWR"),
+        (g::O_CLOEXEC as u64, "O_CLOEXEC"),
+    ];
+    pub const MOUNT: &[(u64, &str)] = &[
+        (g::MS_NOSUID as u64, "MS_NOSUID"),
+        (g::MS_NODEV as u64, "MS_NODEV"),
+        (g::MS_NOEXEC as u64, "MS_NOEXEC"),
+        (g::MS_REC as u64, "MS_REC"),
+        (g::MS_PRIVATE as u64, "MS_PRIVATE"),
+    ];
+}
+
 /// An owned file descriptor, closed when dropped.
 #[derive(Debug)]
 pub struct Fd(i32);
@@ -46,7 +81,14 @@ impl Drop for Fd {
 /// [unshare(2)]: https://man7.org/linux/man-pages/man2/unshare.2.html
 pub fn unshare(flags: u32) -> Result<(), Errno> {
     // SAFETY: unshare takes a plain integer and touches no user memory.
-    unsafe { syscall1(Sysno::unshare, flags as usize) }.map(drop)
+    let r = unsafe { syscall1(Sysno::unshare, flags as usize) };
+    traced!(
+        Sysno::unshare,
+        r,
+        "unshare({})",
+        Flags(flags.into(), names::CLONE)
+    );
+    r.map(drop)
 }
 
 /// Which side of a fork this process is on.
@@ -74,7 +116,7 @@ pub enum Fork {
 pub fn fork() -> Result<Fork, Errno> {
     #[cfg(target_arch = "x86_64")]
     // SAFETY: fork takes no arguments; the process is single-threaded.
-    let ret = unsafe { syscalls::syscall0(Sysno::fork) }?;
+    let ret = unsafe { syscalls::syscall0(Sysno::fork) };
     #[cfg(not(target_arch = "x86_64"))]
     // SAFETY: all five clone arguments are passed (flags, stack, parent_tid,
     // tls, child_tid on aarch64); with a null stack the child runs on a copy
@@ -88,8 +130,15 @@ pub fn fork() -> Result<Fork, Errno> {
             0,
             0,
         )
-    }?;
-    Ok(match ret {
+    };
+    if ret == Ok(0) {
+        trace::forked_child();
+    }
+    #[cfg(target_arch = "x86_64")]
+    traced!(Sysno::fork, ret, "fork()");
+    #[cfg(not(target_arch = "x86_64"))]
+    traced!(Sysno::clone, ret, "clone(SIGCHLD, NULL, NULL, NULL, NULL)");
+    Ok(match ret? {
         0 => Fork::Child,
         pid => Fork::Parent(pid as i32),
     })
@@ -102,7 +151,12 @@ pub fn fork() -> Result<Fork, Errno> {
 /// [getpid(2)]: https://man7.org/linux/man-pages/man2/getpid.2.html
 pub fn getpid() -> i32 {
     // SAFETY: no arguments, no memory.
-    unsafe { raw::syscall0(Sysno::getpid as usize) as i32 }
+    let pid = unsafe { raw::syscall0(Sysno::getpid as usize) };
+    if trace::enabled() {
+        trace::learned_pid(pid);
+    }
+    traced!(Sysno::getpid, Ok::<usize, Errno>(pid), "getpid()");
+    pid as i32
 }
 
 /// [getppid(2)]: the parent's PID as seen from this process's namespace; 0
@@ -113,7 +167,9 @@ pub fn getpid() -> i32 {
 /// [getppid(2)]: https://man7.org/linux/man-pages/man2/getppid.2.html
 pub fn getppid() -> i32 {
     // SAFETY: no arguments, no memory.
-    unsafe { raw::syscall0(Sysno::getppid as usize) as i32 }
+    let pid = unsafe { raw::syscall0(Sysno::getppid as usize) };
+    traced!(Sysno::getppid, Ok::<usize, Errno>(pid), "getppid()");
+    pid as i32
 }
 
 /// How a child ended, decoded from a wait status word.
@@ -163,8 +219,19 @@ pub fn wait4(pid: i32, options: u32) -> Result<(i32, WaitStatus), Errno> {
             options as usize,
             0,
         )
-    }?;
-    Ok((ret as i32, WaitStatus::from_raw(status)))
+    };
+    if trace::enabled() {
+        let shown = StatusText(ret.is_ok() && ret != Ok(0), WaitStatus::from_raw(status));
+        trace::line(
+            Sysno::wait4,
+            format_args!(
+                "wait4({pid}, {shown}, {}, NULL)",
+                Flags(options.into(), names::WAIT)
+            ),
+            &trace::Ret(&ret),
+        );
+    }
+    Ok((ret? as i32, WaitStatus::from_raw(status)))
 }
 
 /// [write(2)]: write some of `buf` to `fd`; returns how much was written.
@@ -176,7 +243,15 @@ pub fn wait4(pid: i32, options: u32) -> Result<(i32, WaitStatus), Errno> {
 /// [write(2)]: https://man7.org/linux/man-pages/man2/write.2.html
 pub fn write(fd: i32, buf: &[u8]) -> Result<usize, Errno> {
     // SAFETY: the pointer and length describe a live byte slice.
-    unsafe { syscall3(Sysno::write, fd as usize, buf.as_ptr() as usize, buf.len()) }
+    let r = unsafe { syscall3(Sysno::write, fd as usize, buf.as_ptr() as usize, buf.len()) };
+    traced!(
+        Sysno::write,
+        r,
+        "write({fd}, {}, {})",
+        Quoted(&buf[..buf.len().min(32)]),
+        buf.len()
+    );
+    r
 }
 
 /// Write all of `buf`, retrying after short writes and `EINTR`.
@@ -201,14 +276,16 @@ pub fn write_all(fd: i32, mut buf: &[u8]) -> Result<(), Errno> {
 /// [read(2)]: https://man7.org/linux/man-pages/man2/read.2.html
 pub fn read(fd: i32, buf: &mut [u8]) -> Result<usize, Errno> {
     // SAFETY: the pointer and length describe a live, writable byte slice.
-    unsafe {
+    let r = unsafe {
         syscall3(
             Sysno::read,
             fd as usize,
             buf.as_mut_ptr() as usize,
             buf.len(),
         )
-    }
+    };
+    traced!(Sysno::read, r, "read({fd}, .., {})", buf.len());
+    r
 }
 
 /// Read until `buf` is full or end of file, retrying after `EINTR`;
@@ -233,7 +310,9 @@ pub fn read_full(fd: i32, buf: &mut [u8]) -> Result<usize, Errno> {
 /// [close(2)]: https://man7.org/linux/man-pages/man2/close.2.html
 fn close(fd: i32) -> Result<(), Errno> {
     // SAFETY: plain integer argument.
-    unsafe { syscall1(Sysno::close, fd as usize) }.map(drop)
+    let r = unsafe { syscall1(Sysno::close, fd as usize) };
+    traced!(Sysno::close, r, "close({fd})");
+    r.map(drop)
 }
 
 /// [openat(2)]: open `path` (relative to the working directory) with `O_*`
@@ -253,8 +332,15 @@ pub fn open(path: &CStr, flags: u32) -> Result<Fd, Errno> {
             path.as_ptr() as usize,
             flags as usize,
         )
-    }?;
-    Ok(Fd(fd as i32))
+    };
+    traced!(
+        Sysno::openat,
+        fd,
+        "openat(AT_FDCWD, {}, {})",
+        Quoted(path.to_bytes()),
+        Flags(flags.into(), names::OPEN)
+    );
+    Ok(Fd(fd? as i32))
 }
 
 /// [readlinkat(2)]: the target of symbolic link `path`, written into `buf`;
@@ -267,7 +353,7 @@ pub fn open(path: &CStr, flags: u32) -> Result<Fd, Errno> {
 /// [readlinkat(2)]: https://man7.org/linux/man-pages/man2/readlinkat.2.html
 pub fn readlink(path: &CStr, buf: &mut [u8]) -> Result<usize, Errno> {
     // SAFETY: `path` is NUL-terminated; `buf` is live and writable.
-    unsafe {
+    let r = unsafe {
         syscall4(
             Sysno::readlinkat,
             linux_raw_sys::general::AT_FDCWD as isize as usize,
@@ -275,7 +361,17 @@ pub fn readlink(path: &CStr, buf: &mut [u8]) -> Result<usize, Errno> {
             buf.as_mut_ptr() as usize,
             buf.len(),
         )
-    }
+    };
+    let got = &buf[..*r.as_ref().unwrap_or(&0)];
+    traced!(
+        Sysno::readlinkat,
+        r,
+        "readlinkat(AT_FDCWD, {}, {}, {})",
+        Quoted(path.to_bytes()),
+        Quoted(got),
+        buf.len()
+    );
+    r
 }
 
 /// [pipe2(2)]: a new pipe as (read end, write end), with `O_*` `flags`
@@ -289,7 +385,16 @@ pub fn readlink(path: &CStr, buf: &mut [u8]) -> Result<usize, Errno> {
 pub fn pipe(flags: u32) -> Result<(Fd, Fd), Errno> {
     let mut fds = [0i32; 2];
     // SAFETY: `fds` is a live, writable int[2] as pipe2 expects.
-    unsafe { syscall2(Sysno::pipe2, fds.as_mut_ptr() as usize, flags as usize) }?;
+    let r = unsafe { syscall2(Sysno::pipe2, fds.as_mut_ptr() as usize, flags as usize) };
+    traced!(
+        Sysno::pipe2,
+        r,
+        "pipe2([{}, {}], {})",
+        fds[0],
+        fds[1],
+        Flags(flags.into(), names::OPEN)
+    );
+    r?;
     Ok((Fd(fds[0]), Fd(fds[1])))
 }
 
@@ -299,6 +404,9 @@ pub fn pipe(flags: u32) -> Result<(Fd, Fd), Errno> {
 ///
 /// [exit_group(2)]: https://man7.org/linux/man-pages/man2/exit_group.2.html
 pub fn exit_group(code: i32) -> ! {
+    if trace::enabled() {
+        trace::entry(Sysno::exit_group, format_args!("exit_group({code})"));
+    }
     // SAFETY: does not return; no memory involved.
     unsafe { raw::syscall1(Sysno::exit_group as usize, code as usize) };
     // The kernel never returns from exit_group; satisfy the type checker.
@@ -316,7 +424,9 @@ pub fn exit_group(code: i32) -> ! {
 /// [kill(2)]: https://man7.org/linux/man-pages/man2/kill.2.html
 pub fn kill(pid: i32, sig: u32) -> Result<(), Errno> {
     // SAFETY: plain integer arguments.
-    unsafe { syscall2(Sysno::kill, pid as isize as usize, sig as usize) }.map(drop)
+    let r = unsafe { syscall2(Sysno::kill, pid as isize as usize, sig as usize) };
+    traced!(Sysno::kill, r, "kill({pid}, {})", Sig(sig));
+    r.map(drop)
 }
 
 /// [prctl(2)] with one argument, e.g. `PR_SET_PDEATHSIG, SIGKILL`.
@@ -329,7 +439,18 @@ pub fn kill(pid: i32, sig: u32) -> Result<(), Errno> {
 pub fn prctl(option: u32, arg: usize) -> Result<usize, Errno> {
     // SAFETY: only integer options are used through this wrapper; the
     // remaining arguments are passed as zero, as the man page asks.
-    unsafe { syscalls::syscall5(Sysno::prctl, option as usize, arg, 0, 0, 0) }
+    let r = unsafe { syscalls::syscall5(Sysno::prctl, option as usize, arg, 0, 0, 0) };
+    if option == linux_raw_sys::prctl::PR_SET_PDEATHSIG {
+        traced!(
+            Sysno::prctl,
+            r,
+            "prctl(PR_SET_PDEATHSIG, {})",
+            Sig(arg as u32)
+        );
+    } else {
+        traced!(Sysno::prctl, r, "prctl({option}, {arg})");
+    }
+    r
 }
 
 /// [getuid(2)]: the real user ID. Never fails.
@@ -339,7 +460,9 @@ pub fn prctl(option: u32, arg: usize) -> Result<usize, Errno> {
 /// [getuid(2)]: https://man7.org/linux/man-pages/man2/getuid.2.html
 pub fn getuid() -> u32 {
     // SAFETY: no arguments, no memory.
-    unsafe { raw::syscall0(Sysno::getuid as usize) as u32 }
+    let id = unsafe { raw::syscall0(Sysno::getuid as usize) };
+    traced!(Sysno::getuid, Ok::<usize, Errno>(id), "getuid()");
+    id as u32
 }
 
 /// [getgid(2)]: the real group ID. Never fails.
@@ -349,7 +472,9 @@ pub fn getuid() -> u32 {
 /// [getgid(2)]: https://man7.org/linux/man-pages/man2/getgid.2.html
 pub fn getgid() -> u32 {
     // SAFETY: no arguments, no memory.
-    unsafe { raw::syscall0(Sysno::getgid as usize) as u32 }
+    let id = unsafe { raw::syscall0(Sysno::getgid as usize) };
+    traced!(Sysno::getgid, Ok::<usize, Errno>(id), "getgid()");
+    id as u32
 }
 
 /// [mount(2)]: attach a filesystem, or (with `MS_PRIVATE`/`MS_REC` and no
@@ -371,7 +496,7 @@ pub fn mount(
     let ptr = |s: Option<&CStr>| s.map_or(0, |s| s.as_ptr() as usize);
     // SAFETY: every string is NUL-terminated and outlives the call; data is
     // null.
-    unsafe {
+    let r = unsafe {
         syscalls::syscall5(
             Sysno::mount,
             ptr(source),
@@ -380,8 +505,20 @@ pub fn mount(
             flags as usize,
             0,
         )
+    };
+    fn text(s: Option<&CStr>) -> &[u8] {
+        s.map_or(b"NULL", CStr::to_bytes)
     }
-    .map(drop)
+    traced!(
+        Sysno::mount,
+        r,
+        "mount({}, {}, {}, {}, NULL)",
+        Quoted(text(source)),
+        Quoted(target.to_bytes()),
+        Quoted(text(fstype)),
+        Flags(flags.into(), names::MOUNT)
+    );
+    r.map(drop)
 }
 
 /// [execve(2)]: replace this program with the one at `path`. `argv` and
@@ -404,6 +541,13 @@ pub unsafe fn execve(
     argv: *const *const core::ffi::c_char,
     envp: *const *const core::ffi::c_char,
 ) -> Errno {
+    if trace::enabled() {
+        let args = ArgvText(argv);
+        trace::entry(
+            Sysno::execve,
+            format_args!("execve({}, {args}, envp)", Quoted(path.to_bytes())),
+        );
+    }
     // SAFETY: the caller vouches for argv and envp; path is NUL-terminated.
     let ret = unsafe {
         syscall3(
@@ -413,6 +557,12 @@ pub unsafe fn execve(
             envp as usize,
         )
     };
+    traced!(
+        Sysno::execve,
+        ret,
+        "execve({}, ..)",
+        Quoted(path.to_bytes())
+    );
     match ret {
         Err(e) => e,
         // execve does not return on success; if it ever did, say so.
@@ -454,7 +604,7 @@ impl SigSet {
 pub fn sigprocmask(how: u32, set: &SigSet) -> Result<SigSet, Errno> {
     let mut old = SigSet(0);
     // SAFETY: both sets are live 8-byte kernel sigsets; size 8 says so.
-    unsafe {
+    let r = unsafe {
         syscall4(
             Sysno::rt_sigprocmask,
             how as usize,
@@ -462,7 +612,20 @@ pub fn sigprocmask(how: u32, set: &SigSet) -> Result<SigSet, Errno> {
             &mut old as *mut SigSet as usize,
             core::mem::size_of::<SigSet>(),
         )
-    }?;
+    };
+    traced!(
+        Sysno::rt_sigprocmask,
+        r,
+        "rt_sigprocmask({}, {}, {}, 8)",
+        match how {
+            linux_raw_sys::general::SIG_BLOCK => "SIG_BLOCK",
+            linux_raw_sys::general::SIG_UNBLOCK => "SIG_UNBLOCK",
+            _ => "SIG_SETMASK",
+        },
+        SigSetText(set.0),
+        SigSetText(old.0)
+    );
+    r?;
     Ok(old)
 }
 
@@ -478,7 +641,7 @@ pub fn sigprocmask(how: u32, set: &SigSet) -> Result<SigSet, Errno> {
 /// [rt_sigtimedwait(2)]: https://man7.org/linux/man-pages/man2/rt_sigtimedwait.2.html
 pub fn sigwait(set: &SigSet) -> Result<u32, Errno> {
     // SAFETY: `set` is a live 8-byte sigset; info and timeout are null.
-    unsafe {
+    let r = unsafe {
         syscall4(
             Sysno::rt_sigtimedwait,
             set as *const SigSet as usize,
@@ -486,6 +649,60 @@ pub fn sigwait(set: &SigSet) -> Result<u32, Errno> {
             0,
             core::mem::size_of::<SigSet>(),
         )
+    };
+    if trace::enabled() {
+        let shown: &dyn core::fmt::Display = match r {
+            Ok(sig) => &Sig(sig as u32),
+            Err(_) => &trace::Ret(&r),
+        };
+        trace::line(
+            Sysno::rt_sigtimedwait,
+            format_args!("rt_sigtimedwait({}, NULL, NULL, 8)", SigSetText(set.0)),
+            shown,
+        );
     }
-    .map(|sig| sig as u32)
+    r.map(|sig| sig as u32)
+}
+
+/// Shows an execve argv array as `["sh", "-c", ..]` (at most four words).
+/// The pointer must be a NULL-terminated array of C strings (execve's
+/// contract, which the caller of [`execve`] vouches for).
+struct ArgvText(*const *const core::ffi::c_char);
+
+impl core::fmt::Display for ArgvText {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("[")?;
+        for i in 0.. {
+            // SAFETY: a NULL-terminated array (see the type's contract).
+            let p = unsafe { *self.0.add(i) };
+            if p.is_null() {
+                break;
+            }
+            if i > 0 {
+                f.write_str(", ")?;
+            }
+            if i == 4 {
+                f.write_str("..")?;
+                break;
+            }
+            // SAFETY: a NUL-terminated string.
+            write!(f, "{}", Quoted(unsafe { CStr::from_ptr(p) }.to_bytes()))?;
+        }
+        f.write_str("]")
+    }
+}
+
+/// Shows wait4's status word as strace does: `[exited 0]`, or `..` when
+/// nothing was collected.
+struct StatusText(bool, WaitStatus);
+
+impl core::fmt::Display for StatusText {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match *self {
+            StatusText(false, _) => f.write_str(".."),
+            StatusText(true, WaitStatus::Exited(c)) => write!(f, "[exited {c}]"),
+            StatusText(true, WaitStatus::Signaled(s)) => write!(f, "[killed by {}]", Sig(s.into())),
+            StatusText(true, WaitStatus::Other(raw)) => write!(f, "[{raw:#x}]"),
+        }
+    }
 }
