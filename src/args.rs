@@ -359,6 +359,44 @@ mod tests {
         assert_eq!(p(&["help", "syscalls"]), Ok(Command::Help(Topic::Syscalls)));
     }
 
+    /// Random byte strings never make the parser panic, and whatever it
+    /// accepts points inside the arguments.
+    #[test]
+    fn random_input_never_panics() {
+        let mut x = 0x2545_f491_4f6c_dd1du64;
+        let mut next = move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        let words: [&[u8]; 8] = [
+            b"pid",
+            b"--nest",
+            b"--",
+            b"--init",
+            b"syscalls",
+            b"--arch",
+            b"--trace",
+            b"help",
+        ];
+        for _ in 0..20_000 {
+            let n = (next() % 6) as usize;
+            let argv: Vec<Vec<u8>> = (0..n)
+                .map(|_| match next() % 3 {
+                    0 => words[(next() % 8) as usize].to_vec(),
+                    _ => (0..next() % 6).map(|_| next() as u8).collect(),
+                })
+                .collect();
+            if let Ok(Command::Pid(opts)) = parse(argv.iter().map(Vec::as_slice)) {
+                if let Some(at) = opts.command {
+                    assert!(at < argv.len(), "{argv:?}");
+                }
+                assert!((1..=MAX_NEST).contains(&opts.nest));
+            }
+        }
+    }
+
     #[test]
     fn nest_limits() {
         assert_eq!(p(&["pid", "--nest", "33"]), Err(Usage::NestRange(b"33")));

@@ -48,7 +48,7 @@ impl Line {
     }
 
     /// Append a newline, making room for it (and the `...` mark) if needed.
-    fn finish(&mut self) {
+    pub fn finish(&mut self) {
         if self.cut {
             self.len = self.len.min(LINE_MAX - 4);
             self.buf[self.len..self.len + 3].copy_from_slice(b"...");

@@ -78,6 +78,32 @@ pub fn run(opts: &PidOpts, argv: &Argv) -> Result<i32, Error> {
     fork_into_namespace(&Plan { mask, ..plan }, 1)
 }
 
+/// fork(2), with advice for the failures a user can do something about.
+fn fork() -> Result<Fork, Error> {
+    sys::fork().map_err(|e| match e {
+        Errno::EAGAIN => Error::sys("fork", e).hint(
+            "the process limit was reached (RLIMIT_NPROC, ulimit -u, or the cgroup's pids.max); \
+             end some processes or raise the limit",
+        ),
+        Errno::ENOMEM => {
+            Error::sys("fork", e).hint("out of memory, or the namespace's PID 1 has already exited")
+        }
+        _ => Error::sys("fork", e),
+    })
+}
+
+/// Fault injection for the tests (cargo feature `failpoints`, never in the
+/// shipped binary): panic at the point named by NS_TOOL_FAILPOINT.
+#[cfg(feature = "failpoints")]
+fn failpoint(argv: &Argv, name: &str) {
+    if argv.env(b"NS_TOOL_FAILPOINT") == Some(name.as_bytes()) {
+        panic!("failpoint {name}");
+    }
+}
+
+#[cfg(not(feature = "failpoints"))]
+fn failpoint(_: &Argv, _: &str) {}
+
 fn stdout_err(e: Errno) -> Error {
     Error::sys(WRITE_STDOUT, e)
 }
@@ -90,7 +116,7 @@ fn fork_into_namespace(plan: &Plan, level: u8) -> Result<i32, Error> {
     // can name itself in traces, and a child that reads end-of-file
     // instead knows its parent died before PR_SET_PDEATHSIG was armed.
     let (go, ready) = sys::pipe(O_CLOEXEC).map_err(Error::ctx("pipe2"))?;
-    let child = match sys::fork().map_err(Error::ctx("fork"))? {
+    let child = match fork()? {
         Fork::Child => {
             drop(ready);
             let code = in_namespace(plan, level, go).unwrap_or_else(|e| e.report("ns-tool"));
@@ -104,6 +130,7 @@ fn fork_into_namespace(plan: &Plan, level: u8) -> Result<i32, Error> {
     } else {
         Ok(())
     };
+    failpoint(plan.argv, "parent-panic");
     // Whatever happened to our output, release the child. Our own read end
     // stays open until the byte is written, so the write cannot raise
     // SIGPIPE even if the child is already gone.
@@ -138,6 +165,7 @@ fn in_namespace(plan: &Plan, level: u8, go: Fd) -> Result<i32, Error> {
     }
     trace::entered_namespace(u32::from_ne_bytes(outer));
     drop(go);
+    failpoint(plan.argv, "child-panic");
     if level < plan.opts.nest {
         if plan.demo() {
             outln!(
@@ -175,7 +203,7 @@ fn in_namespace(plan: &Plan, level: u8, go: Fd) -> Result<i32, Error> {
 /// signals on to it, reap every process that ends up here, and exit with
 /// COMMAND's status. (When PID 1 exits, the kernel kills what is left.)
 fn init(plan: &Plan, at: usize) -> Result<i32, Error> {
-    match sys::fork().map_err(Error::ctx("fork"))? {
+    match fork()? {
         Fork::Child => {
             let e = match supervise::restore(&plan.mask) {
                 Ok(()) => exec::exec(plan.argv, at),

@@ -233,6 +233,9 @@ mod tests {
             "| syscall | aarch64 | ns-tool uses it to | man page |\n|---|---:|---|---|\n"
         ));
         assert!(t.contains("| wait4 | 260 |"), "{t}");
-        assert!(t.lines().skip(2).all(|l| l.matches(" | ").count() == 3), "four columns: {t}");
+        assert!(
+            t.lines().skip(2).all(|l| l.matches(" | ").count() == 3),
+            "four columns: {t}"
+        );
     }
 }

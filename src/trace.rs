@@ -98,7 +98,7 @@ impl fmt::Display for Label {
 /// Print one trace line: `[who] call = result  (arch #nr)`.
 pub fn line(nr: Sysno, call: fmt::Arguments, result: &dyn fmt::Display) {
     let mut text = Line::format(format_args!(
-        "{Label} {call} = {result}  ({ARCH} #{})\n",
+        "{Label} {call} = {result}  ({ARCH} #{})",
         nr.id()
     ));
     emit(&mut text);
@@ -107,11 +107,13 @@ pub fn line(nr: Sysno, call: fmt::Arguments, result: &dyn fmt::Display) {
 /// Print a line for a call that does not return on success (execve,
 /// exit_group), before making it.
 pub fn entry(nr: Sysno, call: fmt::Arguments) {
-    let mut text = Line::format(format_args!("{Label} {call} = ?  ({ARCH} #{})\n", nr.id()));
+    let mut text = Line::format(format_args!("{Label} {call} = ?  ({ARCH} #{})", nr.id()));
     emit(&mut text);
 }
 
 fn emit(text: &mut Line) {
+    // A line too long for the buffer ends in "...", still one line.
+    text.finish();
     let bytes = text.as_bytes();
     // Straight to the kernel: tracing the trace would never end.
     // SAFETY: a live byte slice.
