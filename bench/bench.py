@@ -48,6 +48,13 @@ REPO = os.path.dirname(HERE)
 
 KIB = 1024
 
+# Every measured command runs with this environment, whoever starts the
+# bench: glibc-linked tools read locale files under most LANG settings
+# (util-linux unshare: 46 syscalls with LC_ALL=C, 120 with LANG=C.UTF-8
+# here), so their figures would depend on the caller's shell. Tools are
+# found by absolute path before this applies.
+MEASURE_ENV = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL": "C"}
+
 # The issue's targets, as checked below.
 SIZE_LIMIT = 32 * KIB  # x86_64 binary, bytes (strictly under)
 STARTUP_MAX_RATIO = 0.5  # net start-up cost vs util-linux unshare
@@ -232,11 +239,11 @@ def hyperfine_rounds(cmds, rounds, runs, warmup, tmpdir):
     for r in range(rounds):
         k = r % len(cmds)
         order = cmds[k:] + cmds[:k]
-        argv = ["hyperfine", "--shell=none", "--style", "none",
+        argv = [shutil.which("hyperfine"), "--shell=none", "--style", "none",
                 "--runs", str(runs), "--warmup", str(warmup), "--export-json", out]
         for name, cmd in order:
             argv += ["--command-name", name, shlex.join(cmd)]
-        run_checked(argv, what="hyperfine")
+        run_checked(argv, what="hyperfine", env=MEASURE_ENV)
         with open(out) as f:
             results = json.load(f)["results"]
         for (name, _), res in zip(order, results):
@@ -295,7 +302,7 @@ def startup_commands(ns_bin, tools, T):
     return cmds, missing
 
 
-def measure_startup(cmds, missing, tools, args, tmpdir):
+def measure_startup(cmds, missing, args, tmpdir):
     log(f"start-up: {len(cmds)} commands × {args.rounds} rounds × {args.runs} runs")
     times = hyperfine_rounds(cmds, args.rounds, args.runs, args.warmup, tmpdir)
     stats = {name: summary(times[name]) for name, _ in cmds}
@@ -329,8 +336,8 @@ def strace_count(cmd, tmpdir):
     """Total and per-call counts from `strace -f -c` of one run of cmd."""
     out = os.path.join(tmpdir, "strace.txt")
     with open(os.devnull, "wb") as null:
-        p = subprocess.run(["strace", "-f", "-c", "-o", out, "--"] + cmd,
-                           stdout=null, stderr=subprocess.PIPE, text=True)
+        p = subprocess.run([shutil.which("strace"), "-f", "-c", "-o", out, "--"] + cmd,
+                           stdout=null, stderr=subprocess.PIPE, text=True, env=MEASURE_ENV)
     if p.returncode != 0:
         raise BenchError(f"strace -f -c {shlex.join(cmd)}: exit {p.returncode}\n{p.stderr}")
     calls, total = {}, None
@@ -398,7 +405,7 @@ def pid1_memory(cmd, settle):
     """Run cmd (whose COMMAND is the sleeper); once the sleeper is up, read
     VmHWM of the namespace's PID 1, which is cmd's own child."""
     p = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                         stderr=subprocess.PIPE)
+                         stderr=subprocess.PIPE, env=MEASURE_ENV)
     pid1 = None
     try:
         ready, _, _ = select.select([p.stdout], [], [], 10)
@@ -569,7 +576,7 @@ def markdown(report):
             for t in dict((t["package"], t) for t in report["tools"].values()).values())
         + f"; {m['hyperfine']}, {m['strace']}. Times by hyperfine, {s_rounds} rounds, the command"
         " order rotated each round, so the machine's noise falls on every command alike;"
-        " start-up is the mean minus T's own mean.",
+        " start-up is the mean minus T's own mean. Measured commands run with LC_ALL=C.",
         "",
         "| Measure | Program | Result | Spread | Ratio |",
         "|---|---|---|---|---|",
@@ -621,7 +628,7 @@ def markdown(report):
 
     g = report["growth"]
     for key, what, unit in (("nest", "Growth: nested namespaces", "level"),
-                            ("orphans", "Growth: orphans reaped", "orphan")):
+                            ("orphans", "Growth: orphans forked and reaped", "orphan")):
         rows = g[key]
         for r in rows:
             first = min((x for x in rows if x["tool"] == r["tool"]), key=lambda x: x["n"])
@@ -629,7 +636,7 @@ def markdown(report):
                 f"{fmt_ratio(ratio(r['mean_us'], first['mean_us']))} N={first['n']}")
         for tool, cost in g[f"{key}_us_per_{unit}"].items():
             if cost is not None:
-                row(what, f"{tool}: cost per extra {unit}", fmt_time(cost), "", "")
+                row(what, f"{tool}: mean cost per extra {unit}", fmt_time(cost), "", "")
 
     for t in report["targets"]:
         row("**Target**", t["target"], t["shown"], "", f"**{t['verdict']}**")
@@ -654,6 +661,7 @@ def machine_meta(args):
                                 capture_output=True, text=True, check=True).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         commit = "unknown"
+
     def version(cmd):
         out = subprocess.run(cmd, capture_output=True, text=True).stdout
         found = re.search(r"\d+(\.\d+)+", out)
@@ -690,7 +698,7 @@ def parse_args():
     p.add_argument("--nest", type=int_list, default=[1, 8, 32])
     p.add_argument("--growth-rounds", type=int, default=10)
     p.add_argument("--orphans", type=int_list, default=[1000, 10000])
-    p.add_argument("--orphan-rounds", type=int, default=3)
+    p.add_argument("--orphan-rounds", type=int, default=5)
     p.add_argument("--orphan-runs", type=int, default=1)
     p.add_argument("--smoke", action="store_true",
                    help="tiny repeat counts and 10/100 orphans: checks that the bench works")
@@ -751,7 +759,7 @@ def main():
         cmds, missing = startup_commands(ns_bin, tools, progs["T"])
         report = {"schema": 1, "meta": meta, "tools": tools, "progs": progs}
         report["size"] = measure_sizes(ns, tools)
-        report["startup"] = measure_startup(cmds, missing, tools, args, tmp)
+        report["startup"] = measure_startup(cmds, missing, args, tmp)
         report["syscalls"] = measure_syscalls(cmds, missing, ns_bin, args, tmp)
         report["memory"] = measure_memory(ns_bin, tools, progs["sleeper"], args)
         growth = measure_growth(ns_bin, tools, progs, args, tmp)
