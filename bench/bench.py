@@ -508,8 +508,8 @@ def measure_growth(ns_bin, tools, progs, args, tmpdir):
         per_unit = {tool: marginal(rows, tool) for tool in dict.fromkeys(r["tool"] for r in rows)}
         return rows, per_unit
 
-    log(f"growth: --nest {levels}: {args.growth_rounds} rounds × {args.runs} runs")
-    nest_rows, per_level = timed(nest, args.growth_rounds, args.runs, args.warmup)
+    log(f"growth: --nest {levels}: {args.growth_rounds} rounds × {args.growth_runs} runs")
+    nest_rows, per_level = timed(nest, args.growth_rounds, args.growth_runs, args.warmup)
     log(f"growth: orphans {args.orphans}: {args.orphan_rounds} rounds × {args.orphan_runs} runs")
     orphan_rows, per_orphan = timed(orphans, args.orphan_rounds, args.orphan_runs, 0)
     return {
@@ -688,15 +688,18 @@ def parse_args():
     p.add_argument("--ns-tool-x86_64", default=os.environ.get("NS_TOOL_BIN_X86_64"))
     p.add_argument("--ns-tool-aarch64", default=os.environ.get("NS_TOOL_BIN_AARCH64"))
     p.add_argument("--out", default=os.path.join(REPO, "target", "bench"))
-    p.add_argument("--rounds", type=int, default=40, help="start-up: hyperfine rounds")
-    p.add_argument("--runs", type=int, default=15, help="runs per command per round")
-    p.add_argument("--warmup", type=int, default=2, help="warm-up runs per round")
+    # Many short rounds: a burst of load elsewhere on the machine then
+    # lands on a few runs of every command rather than on one command.
+    p.add_argument("--rounds", type=int, default=100, help="start-up: hyperfine rounds")
+    p.add_argument("--runs", type=int, default=6, help="start-up: runs per command per round")
+    p.add_argument("--warmup", type=int, default=1, help="warm-up runs per command per round")
     p.add_argument("--strace-runs", type=int, default=3)
     p.add_argument("--mem-runs", type=int, default=3)
     p.add_argument("--settle", type=float, default=0.1,
                    help="seconds to let PID 1 settle before reading VmHWM")
     p.add_argument("--nest", type=int_list, default=[1, 8, 32])
-    p.add_argument("--growth-rounds", type=int, default=10)
+    p.add_argument("--growth-rounds", type=int, default=30)
+    p.add_argument("--growth-runs", type=int, default=5)
     p.add_argument("--orphans", type=int_list, default=[1000, 10000])
     p.add_argument("--orphan-rounds", type=int, default=5)
     p.add_argument("--orphan-runs", type=int, default=1)
@@ -707,6 +710,7 @@ def parse_args():
     if args.smoke:
         args.rounds, args.runs, args.warmup = 2, 2, 0
         args.strace_runs = args.mem_runs = args.growth_rounds = args.orphan_rounds = 1
+        args.growth_runs = 2
         args.orphan_runs, args.settle = 1, 0.05
         args.orphans = [10, 100]
     return args
