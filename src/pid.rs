@@ -63,12 +63,12 @@ pub fn run(opts: &PidOpts, argv: &Argv) -> Result<i32, Error> {
     }
     // Taken before unshare: inside a new user namespace they read as
     // the overflow ID until the maps are written.
-    let (uid, gid) = (sys::getuid(), sys::getgid());
+    let ids = opts.user.then(|| (sys::getuid(), sys::getgid()));
     if plan.demo() {
         outln!("Creating new PID namespace...").map_err(stdout_err)?;
     }
     ns::unshare(opts)?;
-    if opts.user {
+    if let Some((uid, gid)) = ids {
         ns::map_root(uid, gid)?;
     }
     if plan.demo() {

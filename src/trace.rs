@@ -69,7 +69,8 @@ pub fn forked_child() {
 /// This process is PID 1 of a new namespace one level further down, and
 /// its parent knows it as `outer`.
 pub fn entered_namespace(outer: u32) {
-    // ns-tool is single-threaded: a load and a store, no atomic RMW.
+    // ns-tool is single-threaded: a load and a store. No atomic RMW: on
+    // aarch64 it would call out-of-line helpers that need libc's getauxval.
     LEVEL.store(LEVEL.load(Relaxed) + 1, Relaxed);
     PID.store(1, Relaxed);
     OUTER.store(outer, Relaxed);
