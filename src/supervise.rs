@@ -73,9 +73,14 @@ impl Supervisor {
                     continue;
                 }
                 if self.explain {
+                    let again = if sig == linux_raw_sys::general::SIGINT {
+                        "press Ctrl-C again"
+                    } else {
+                        "send it again"
+                    };
                     let _ = errln!(
                         "ns-tool: passed {} on to the namespace's PID 1, which ignores signals \
-                         it has no handler for; send it again (Ctrl-C) to kill the namespace",
+                         it has no handler for; {again} to kill the namespace",
                         name(sig)
                     );
                 }
