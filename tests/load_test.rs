@@ -14,9 +14,9 @@ use std::collections::BTreeSet;
 use std::process::{Command, Stdio};
 
 use common::{bin, text};
-use linux_raw_sys::general::{__WALL, SIGCHLD, SIGINT, SIGTERM, WNOHANG};
+use linux_raw_sys::general::{SIGCHLD, SIGINT, SIGTERM, WNOHANG};
 use linux_raw_sys::prctl::PR_SET_CHILD_SUBREAPER;
-use syscalls::{syscall2, syscall4, Errno, Sysno};
+use syscalls::{syscall2, Errno, Sysno};
 
 fn size(var: &str, default: usize) -> usize {
     std::env::var(var)
@@ -46,18 +46,7 @@ fn mounts() -> String {
 }
 
 fn nothing_of_ours_left() -> Result<(), String> {
-    let mut status = 0i32;
-    // SAFETY: wait4(-1, &status, WNOHANG|__WALL, NULL).
-    let r = unsafe {
-        syscall4(
-            Sysno::wait4,
-            -1isize as usize,
-            &mut status as *mut i32 as usize,
-            (WNOHANG | __WALL) as usize,
-            0,
-        )
-    };
-    match r {
+    match common::wait_any(WNOHANG) {
         Err(Errno::ECHILD) => Ok(()),
         other => Err(format!("a process was left behind: wait4 = {other:?}")),
     }

@@ -11,22 +11,12 @@ mod common;
 use std::process::Command;
 
 use common::{text, wait_until};
-use linux_raw_sys::general::{__WALL, WNOHANG};
+use linux_raw_sys::general::WNOHANG;
 use linux_raw_sys::prctl::PR_SET_CHILD_SUBREAPER;
-use syscalls::{syscall2, syscall4, Errno, Sysno};
+use syscalls::{syscall2, Errno, Sysno};
 
 fn reap_orphans() -> Result<usize, Errno> {
-    let mut status = 0i32;
-    // SAFETY: wait4(-1, &status, WNOHANG|__WALL, NULL).
-    unsafe {
-        syscall4(
-            Sysno::wait4,
-            -1isize as usize,
-            &mut status as *mut i32 as usize,
-            (WNOHANG | __WALL) as usize,
-            0,
-        )
-    }
+    common::wait_any(WNOHANG)
 }
 
 #[test]

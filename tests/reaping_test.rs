@@ -12,9 +12,10 @@ use std::os::unix::process::ExitStatusExt;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use linux_raw_sys::general::{__WALL, WNOHANG};
+use common::wait_any;
+use linux_raw_sys::general::WNOHANG;
 use linux_raw_sys::prctl::PR_SET_CHILD_SUBREAPER;
-use syscalls::{syscall2, syscall4, Errno, Sysno};
+use syscalls::{syscall2, Errno, Sysno};
 
 #[test]
 fn no_zombie_or_orphan_is_left_behind() {
@@ -59,21 +60,6 @@ fn no_zombie_or_orphan_is_left_behind() {
             Err(Errno::ECHILD) => break,
             Err(e) => panic!("wait4: {e}"),
         }
-    }
-}
-
-/// wait4(-1, &status, options|__WALL, NULL).
-fn wait_any(options: u32) -> Result<usize, Errno> {
-    let mut status = 0i32;
-    // SAFETY: a live status word; rusage is null.
-    unsafe {
-        syscall4(
-            Sysno::wait4,
-            -1isize as usize,
-            &mut status as *mut i32 as usize,
-            (options | __WALL) as usize,
-            0,
-        )
     }
 }
 

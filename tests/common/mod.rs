@@ -179,3 +179,19 @@ impl Drop for Watchdog {
         self.0.store(true, std::sync::atomic::Ordering::SeqCst);
     }
 }
+
+/// wait4(-1, &status, options|__WALL, NULL): collect any child of the test
+/// process (with WNOHANG: `Ok(0)` if some remain but none has ended).
+pub fn wait_any(options: u32) -> Result<usize, syscalls::Errno> {
+    let mut status = 0i32;
+    // SAFETY: a live status word; rusage is null.
+    unsafe {
+        syscalls::syscall4(
+            syscalls::Sysno::wait4,
+            -1isize as usize,
+            &mut status as *mut i32 as usize,
+            (options | linux_raw_sys::general::__WALL) as usize,
+            0,
+        )
+    }
+}
