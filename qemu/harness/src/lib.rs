@@ -546,10 +546,13 @@ impl Boot {
 
     fn step_report(&self, index: usize, info: &StepInfo) -> String {
         let r = &self.transcript.steps[index];
-        let status = r
-            .status
-            .as_ref()
-            .map_or("no status reported".into(), |s| s.to_string());
+        let status = match (&r.status, r.started) {
+            (Some(s), _) => s.to_string(),
+            (None, true) => {
+                "started, never finished (still running when the guest stopped?)".into()
+            }
+            (None, false) => "never started".into(),
+        };
         let mut s = format!(
             "--- step {:?}: {} -> {status}\n",
             info.label, info.description

@@ -33,6 +33,8 @@ impl std::fmt::Display for Status {
 /// What one step did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct StepResult {
+    /// /init began the step (`START`).
+    pub started: bool,
     pub stdout: Vec<u8>,
     pub stderr: Vec<u8>,
     /// `None`: the guest never reported an end for this step.
@@ -141,6 +143,7 @@ pub fn parse(console: &[u8], n_steps: usize) -> Result<Transcript, String> {
                         }
                     }
                     current = Some(step);
+                    t.steps[step].started = true;
                 }
                 Frame::Stdout { step, data } => t.steps[step_ok(step)?].stdout.extend(data),
                 Frame::Stderr { step, data } => t.steps[step_ok(step)?].stderr.extend(data),
@@ -346,6 +349,7 @@ mod tests {
         let t = parse(&console(&[hello(), Ok(Frame::Start { step: 0 })]), 1).unwrap();
         assert_eq!(t.end, End::Incomplete);
         assert_eq!(t.steps[0].status, None);
+        assert!(t.steps[0].started);
 
         let t = parse(
             &console(&[
