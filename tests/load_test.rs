@@ -11,9 +11,10 @@
 mod common;
 
 use std::collections::BTreeSet;
+use std::io::{BufRead, BufReader, Read};
 use std::process::{Command, Stdio};
 
-use common::{bin, text};
+use common::bin;
 use linux_raw_sys::general::{SIGCHLD, SIGINT, SIGTERM, WNOHANG};
 use linux_raw_sys::prctl::PR_SET_CHILD_SUBREAPER;
 use syscalls::{syscall2, Errno, Sysno};
@@ -100,12 +101,18 @@ fn load_and_signal_storm_leave_nothing_behind() {
     // Signal storm at the namespace's PID 1 (ns-tool under --init), which
     // forwards INT and TERM to COMMAND; COMMAND ignores them, makes orphans,
     // and lists its namespace's processes before exiting with 7.
-    let script = "trap '' INT TERM; i=0; while [ $i -lt 20 ]; do (sleep 0.02 &); i=$((i+1)); done; \
+    let script = "trap '' INT TERM; echo ready; i=0; while [ $i -lt 20 ]; do (sleep 0.02 &); i=$((i+1)); done; \
                   sleep 0.6; for s in /proc/[0-9]*/stat; do read -r l < $s && echo \"$l\"; done; exit 7";
-    let child = ns_tool(&["pid", "--init", "--mount-proc", "--", "sh", "-c", script])
+    let mut child = ns_tool(&["pid", "--init", "--mount-proc", "--", "sh", "-c", script])
         .spawn()
         .unwrap();
     let host = child.id();
+    // Storm only once COMMAND has its trap set: before that, the first
+    // forwarded SIGINT would (rightly) kill it.
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut first = String::new();
+    stdout.read_line(&mut first).unwrap();
+    assert_eq!(first, "ready\n");
     let init = common::wait_until(5, || children_of(host).len() == 1)
         .then(|| children_of(host)[0])
         .expect("the namespace's PID 1");
@@ -115,9 +122,10 @@ fn load_and_signal_storm_leave_nothing_behind() {
             let _ = unsafe { syscall2(Sysno::kill, init as usize, sig as usize) };
         }
     }
+    let mut stats = String::new();
+    stdout.read_to_string(&mut stats).unwrap();
     let out = child.wait_with_output().unwrap();
     assert_eq!(out.status.code(), Some(7), "{out:?}");
-    let stats = text(&out.stdout);
     assert!(stats.lines().count() >= 2, "{stats}");
     for line in stats.lines() {
         assert_ne!(line.split_whitespace().nth(2), Some("Z"), "zombie: {line}");
