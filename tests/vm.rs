@@ -28,6 +28,103 @@ static AS_INIT: SharedBoot = SharedBoot::new("as-init", |vm: &mut Vm| {
         .exec_as_init("ns-tool as init", ["pid"]);
 });
 
+/// The boot for `pid -- COMMAND` and friends: Debian's static busybox
+/// gives the guest a shell and the usual tools (`busybox --install`), and
+/// each step runs ns-tool on them. Signals and SIGKILL are sent by a
+/// busybox shell inside the guest.
+static COMMANDS: SharedBoot = SharedBoot::new("commands", |vm: &mut Vm| {
+    let busybox = busybox(vm.arch());
+    vm.file("/bin/busybox", 0o755, busybox)
+        .command_as(
+            "install busybox",
+            0,
+            ["/bin/busybox", "--install", "-s", "/bin"],
+        )
+        .run(
+            "echo pid",
+            ["pid", "--", "sh", "-c", "echo $$; echo ppid=$PPID"],
+        )
+        .run("exit 7", ["pid", "--", "sh", "-c", "exit 7"])
+        .run("killed", ["pid", "--init", "--", "sh", "-c", "kill -9 $$"])
+        .run("not found", ["pid", "--", "ns-tool-no-such-command"])
+        .command_as("mounts before", 0, ["cat", "/proc/self/mountinfo"])
+        .run("mount-proc", ["pid", "--mount-proc", "--", "ls", "/proc"])
+        .command_as("mounts after", 0, ["cat", "/proc/self/mountinfo"])
+        .run(
+            "init reaps orphans",
+            [
+                "pid",
+                "--init",
+                "--mount-proc",
+                "--",
+                "sh",
+                "-c",
+                "sh -c 'sleep 0.1 &'; sleep 0.6; cat /proc/[0-9]*/stat",
+            ],
+        )
+        .command_as(
+            "signal forwarded",
+            0,
+            [
+                "sh",
+                "-c",
+                "ns-tool pid --init -- sh -c 'trap \"echo got TERM; exit 3\" TERM; \
+                 while :; do sleep 0.05; done' & p=$!; sleep 1; kill -TERM $p; wait $p; \
+                 echo status=$?",
+            ],
+        )
+        .command_as(
+            "sigkill teardown",
+            0,
+            [
+                "sh",
+                "-c",
+                "count() { for f in /proc/[0-9]*/cmdline; do tr '\\0' ' ' <$f; echo; done \
+                 | grep -c \"^sleep $1 \"; }; \
+                 ns-tool pid -- sh -c 'sleep 300 & sleep 300' & p=$!; sleep 1; \
+                 echo before=$(count 300); kill -9 $p; sleep 0.5; echo after=$(count 300)",
+            ],
+        )
+        .run(
+            "pid 1 dies",
+            ["pid", "--", "sh", "-c", "sleep 301 & exit 5"],
+        )
+        .command_as(
+            "after pid 1 died",
+            0,
+            [
+                "sh",
+                "-c",
+                "sleep 0.3; for f in /proc/[0-9]*/cmdline; do tr '\\0' ' ' <$f; echo; done \
+                 | grep -c '^sleep 301 '",
+            ],
+        )
+        .run_as(
+            "user as nobody",
+            NOBODY,
+            ["pid", "--user", "--", "sh", "-c", "echo $$; id -u"],
+        )
+        .run("nest 3", ["pid", "--nest", "3"])
+        .run("nest 33", ["pid", "--nest", "33"])
+        .run("trace", ["--trace", "pid"]);
+});
+
+/// Debian's static busybox for `arch` (`cargo make fetch-busybox`), or the
+/// one NS_TOOL_VM_BUSYBOX_<ARCH> names.
+fn busybox(arch: Arch) -> Vec<u8> {
+    let path = std::env::var_os(format!("NS_TOOL_VM_BUSYBOX_{}", arch.env_suffix()))
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| {
+            ns_tool_vm::repo_root().join(format!("qemu/.cache/busybox/{}/busybox", arch.name()))
+        });
+    std::fs::read(&path).unwrap_or_else(|e| {
+        panic!(
+            "{}: {e}: run `cargo make fetch-busybox` (cargo make test-vm does)",
+            path.display()
+        )
+    })
+}
+
 /// Two tests per scenario function, one per architecture:
 /// `<scenario>::x86_64` and `<scenario>::aarch64`.
 macro_rules! on_both_arches {
@@ -52,7 +149,17 @@ on_both_arches!(
     pid_as_root,
     pid_as_nobody,
     namespace_inodes,
-    pid_as_machine_init
+    pid_as_machine_init,
+    command_is_pid_1,
+    exit_statuses,
+    mount_proc,
+    init_reaps_orphans,
+    signals_are_forwarded,
+    sigkill_leaves_nothing,
+    pid_1_death_ends_the_namespace,
+    user_namespace_as_nobody,
+    nesting,
+    trace_numbers_are_the_archs,
 );
 
 /// What `ns-tool pid` prints when it succeeds, as root: `child` is the
@@ -191,4 +298,142 @@ fn pid_as_machine_init(arch: Arch) {
         "the kernel to report PID 1 = ns-tool when it exited (\"PID: 1 Comm: ns-tool\")",
         boot.console().contains("PID: 1 Comm: ns-tool"),
     );
+}
+
+/// `pid -- sh -c 'echo $$'`: COMMAND is PID 1, its parent PID 0.
+fn command_is_pid_1(arch: Arch) {
+    let boot = COMMANDS.get(arch);
+    boot.step("install busybox").success();
+    boot.step("echo pid")
+        .success()
+        .stdout_eq("1\nppid=0\n")
+        .stderr_eq("");
+}
+
+/// COMMAND's exit status, 128+N for a signal (said on stderr), 127 for a
+/// missing COMMAND.
+fn exit_statuses(arch: Arch) {
+    let boot = COMMANDS.get(arch);
+    boot.step("exit 7").code(7).stderr_eq("");
+    boot.step("killed")
+        .code(137)
+        .stderr_eq("ns-tool: sh was killed by signal 9 (SIGKILL)\n");
+    boot.step("not found").code(127).stderr_starts_with(
+        "ns-tool: execve(ns-tool-no-such-command): No such file or directory (ENOENT)",
+    );
+}
+
+/// `--mount-proc`: /proc inside shows only the namespace (ls, PID 1); the
+/// guest's mount table is the same before and after.
+fn mount_proc(arch: Arch) {
+    let boot = COMMANDS.get(arch);
+    let step = boot.step("mount-proc").success();
+    let pids: Vec<String> = step
+        .stdout()
+        .lines()
+        .filter(|l| !l.is_empty() && l.bytes().all(|b| b.is_ascii_digit()))
+        .map(String::from)
+        .collect();
+    step.check(&format!("only PID 1 in /proc, got {pids:?}"), pids == ["1"]);
+    let before = boot.step("mounts before").success().stdout();
+    boot.step("mounts after").success().stdout_eq(&before);
+}
+
+/// `--init` reaps orphans: none of the namespace's processes is a zombie.
+fn init_reaps_orphans(arch: Arch) {
+    let boot = COMMANDS.get(arch);
+    let step = boot.step("init reaps orphans").success();
+    let stats = step.stdout();
+    step.check(
+        "PID 1 listed",
+        stats.lines().any(|l| l.starts_with("1 (ns-tool) ")),
+    )
+    .check(
+        &format!("no zombie in the namespace: {stats}"),
+        !stats
+            .lines()
+            .any(|l| l.split_whitespace().nth(2) == Some("Z")),
+    );
+}
+
+/// SIGTERM to ns-tool reaches COMMAND through --init; its trap runs.
+fn signals_are_forwarded(arch: Arch) {
+    let boot = COMMANDS.get(arch);
+    boot.step("signal forwarded")
+        .success()
+        .stdout_eq("got TERM\nstatus=3\n");
+}
+
+/// SIGKILL of ns-tool takes every process of the namespace with it.
+fn sigkill_leaves_nothing(arch: Arch) {
+    let boot = COMMANDS.get(arch);
+    boot.step("sigkill teardown")
+        .success()
+        .stdout_eq("before=2\nafter=0\n")
+        .stderr_eq("");
+}
+
+/// When PID 1 exits, the kernel kills the rest of its namespace.
+fn pid_1_death_ends_the_namespace(arch: Arch) {
+    let boot = COMMANDS.get(arch);
+    boot.step("pid 1 dies").code(5);
+    // grep -c exits 1 when it counts nothing.
+    boot.step("after pid 1 died")
+        .code(1)
+        .stdout_eq("0\n")
+        .stderr_eq("");
+}
+
+/// `--user` as uid 65534: PID 1 and root inside, no privilege outside.
+fn user_namespace_as_nobody(arch: Arch) {
+    let boot = COMMANDS.get(arch);
+    boot.step("user as nobody").success().stdout_eq("1\n0\n");
+}
+
+/// `--nest 3`: the innermost child's NSpid has four levels (the guest's
+/// root namespace and three new ones); `--nest 33` is refused, exit 2.
+fn nesting(arch: Arch) {
+    let boot = COMMANDS.get(arch);
+    let step = boot.step("nest 3").success();
+    let nspid = step.stdout_field("NSpid:");
+    let levels: Vec<&str> = nspid.split_whitespace().collect();
+    step.check(
+        &format!("four NSpid levels ending in 1, got {levels:?}"),
+        levels.len() == 4 && levels[3] == "1",
+    );
+    boot.step("nest 33")
+        .code(2)
+        .stdout_eq("")
+        .stderr_starts_with("ns-tool: pid: --nest takes 1 to 32 levels");
+}
+
+/// `--trace pid` names each call with this architecture's number: the same
+/// calls, different numbers, and clone instead of fork on aarch64.
+fn trace_numbers_are_the_archs(arch: Arch) {
+    let boot = COMMANDS.get(arch);
+    let step = boot.step("trace").success();
+    let wants: &[&str] = match arch {
+        Arch::X86_64 => &[
+            "] unshare(CLONE_NEWPID) = 0  (x86_64 #272)",
+            "] fork() = 0  (x86_64 #57)",
+            "] getpid() = 1  (x86_64 #39)",
+            "] getppid() = 0  (x86_64 #110)",
+            "] exit_group(0) = ?  (x86_64 #231)",
+        ],
+        Arch::Aarch64 => &[
+            "] unshare(CLONE_NEWPID) = 0  (aarch64 #97)",
+            "] clone(SIGCHLD, NULL, NULL, NULL, NULL) = 0  (aarch64 #220)",
+            "] getpid() = 1  (aarch64 #172)",
+            "] getppid() = 0  (aarch64 #173)",
+            "] exit_group(0) = ?  (aarch64 #94)",
+        ],
+    };
+    let mut step = step.stderr_contains("[ns 1 | host ");
+    for want in wants {
+        step = step.stderr_contains(want);
+    }
+    // Keep the trace where docs and README can quote it from.
+    let out = ns_tool_vm::log_dir().join(format!("trace-{}.txt", arch.name()));
+    let _ = std::fs::create_dir_all(ns_tool_vm::log_dir());
+    let _ = std::fs::write(out, step.stderr());
 }
