@@ -238,7 +238,17 @@ fn check_pid_output(step: Assert) -> PidReport {
 /// is PID 1 with parent PID 0; exit status 0, nothing on stderr.
 fn pid_as_root(arch: Arch) {
     let boot = SHARED.get(arch);
-    check_pid_output(boot.step("pid as root").stderr_eq(""));
+    let step = boot.step("pid as root").stderr_eq("");
+    keep(arch, "pid", &step.stdout());
+    check_pid_output(step);
+}
+
+/// Keep a step's output in the log folder (target/vm-logs), where the docs
+/// quote real guest runs from.
+fn keep(arch: Arch, what: &str, text: &str) {
+    let dir = ns_tool_vm::log_dir();
+    let _ = std::fs::create_dir_all(&dir);
+    let _ = std::fs::write(dir.join(format!("{what}-{}.txt", arch.name())), text);
 }
 
 /// Scenario 2: `ns-tool pid` as uid/gid 65534: unshare fails with EPERM,
@@ -432,8 +442,5 @@ fn trace_numbers_are_the_archs(arch: Arch) {
     for want in wants {
         step = step.stderr_contains(want);
     }
-    // Keep the trace where docs and README can quote it from.
-    let out = ns_tool_vm::log_dir().join(format!("trace-{}.txt", arch.name()));
-    let _ = std::fs::create_dir_all(ns_tool_vm::log_dir());
-    let _ = std::fs::write(out, step.stderr());
+    keep(arch, "trace", &step.stderr());
 }
