@@ -6,7 +6,7 @@ mod common;
 use std::os::unix::process::CommandExt;
 use std::process::{Command, Stdio};
 
-use common::{bin, run, text, world_executable_copy};
+use common::{bin, output_of_fresh_copy, run, text, world_executable_copy};
 use syscalls::{syscall1, syscall4, Sysno};
 
 /// Every stderr line is one of ns-tool's own, prefixed `ns-tool: `.
@@ -26,26 +26,26 @@ fn fork_fails_with_eagain_under_rlimit_nproc() {
     // lets unshare succeed and the kernel refuses the fork.
     let copy = world_executable_copy("nproc");
     let out = unsafe {
-        Command::new(&copy)
-            .args(["pid", "--user", "--", "true"])
-            .uid(65534)
-            .gid(65534)
-            .pre_exec(|| {
-                let limit = [1u64, 1u64];
-                // SAFETY: prlimit64(0, RLIMIT_NPROC, &new, NULL) with a live
-                // struct rlimit64.
-                syscall4(
-                    Sysno::prlimit64,
-                    0,
-                    linux_raw_sys::general::RLIMIT_NPROC as usize,
-                    limit.as_ptr() as usize,
-                    0,
-                )
-                .map_err(|e| std::io::Error::from_raw_os_error(e.into_raw()))?;
-                Ok(())
-            })
-            .output()
-            .unwrap()
+        output_of_fresh_copy(
+            Command::new(&copy)
+                .args(["pid", "--user", "--", "true"])
+                .uid(65534)
+                .gid(65534)
+                .pre_exec(|| {
+                    let limit = [1u64, 1u64];
+                    // SAFETY: prlimit64(0, RLIMIT_NPROC, &new, NULL) with a live
+                    // struct rlimit64.
+                    syscall4(
+                        Sysno::prlimit64,
+                        0,
+                        linux_raw_sys::general::RLIMIT_NPROC as usize,
+                        limit.as_ptr() as usize,
+                        0,
+                    )
+                    .map_err(|e| std::io::Error::from_raw_os_error(e.into_raw()))?;
+                    Ok(())
+                }),
+        )
     };
     let _ = std::fs::remove_dir_all(copy.parent().unwrap());
     assert_eq!(out.status.code(), Some(1), "{out:?}");
@@ -65,12 +65,12 @@ fn unshare_fails_with_enospc_at_the_namespace_limit() {
         "echo 1 > /proc/sys/user/max_pid_namespaces && exec {} pid --user -- true",
         copy.display()
     );
-    let out = Command::new(&copy)
-        .args(["pid", "--user", "--", "sh", "-c", &script])
-        .uid(65534)
-        .gid(65534)
-        .output()
-        .unwrap();
+    let out = output_of_fresh_copy(
+        Command::new(&copy)
+            .args(["pid", "--user", "--", "sh", "-c", &script])
+            .uid(65534)
+            .gid(65534),
+    );
     let _ = std::fs::remove_dir_all(copy.parent().unwrap());
     assert_eq!(out.status.code(), Some(1), "{out:?}");
     let stderr = text(&out.stderr);

@@ -35,16 +35,27 @@ pub fn world_executable_copy(tag: &str) -> PathBuf {
     path
 }
 
+/// `cmd.output()` for a program the test process has just written: while
+/// another test thread forks, its child holds the copy's write descriptor
+/// for a moment (until its own exec closes it), and exec fails with
+/// ETXTBSY. Try again briefly, as shells do.
+pub fn output_of_fresh_copy(cmd: &mut Command) -> Output {
+    for _ in 0..100 {
+        match cmd.output() {
+            Err(e) if e.raw_os_error() == Some(26) => {
+                std::thread::sleep(std::time::Duration::from_millis(10))
+            }
+            other => return other.expect("spawn a fresh copy of ns-tool"),
+        }
+    }
+    panic!("exec kept failing with ETXTBSY");
+}
+
 /// Run a copy of ns-tool as uid/gid 65534 (nobody), with no supplementary
 /// groups: the unprivileged path, whoever runs the tests.
 pub fn run_as_nobody(args: &[&str]) -> Output {
     let copy = world_executable_copy("nobody");
-    let out = Command::new(&copy)
-        .args(args)
-        .uid(65534)
-        .gid(65534)
-        .output()
-        .expect("spawn ns-tool as uid 65534");
+    let out = output_of_fresh_copy(Command::new(&copy).args(args).uid(65534).gid(65534));
     let _ = fs::remove_dir_all(copy.parent().unwrap());
     out
 }
