@@ -132,7 +132,7 @@ fn fork_into_namespace(plan: &Plan, level: u8) -> Result<i32, Error> {
     };
     failpoint(plan.argv, "parent-panic");
     // Whatever happened to our output, release the child. Our own read end
-    // stays open until the byte is written, so the write cannot raise
+    // stays open until the PID is written, so the write cannot raise
     // SIGPIPE even if the child is already gone.
     let _ = sys::write(ready.raw(), &child.to_ne_bytes());
     drop(ready);
