@@ -28,18 +28,7 @@ fn a_panic_is_one_line_exit_101_and_leaves_nothing() {
     unsafe { syscall2(Sysno::prctl, PR_SET_CHILD_SUBREAPER as usize, 1) }.unwrap();
 
     // In the child, PID 1 of the namespace: the parent reports its status.
-    let out = Command::new(&bin)
-        .arg("pid")
-        .env("NS_TOOL_FAILPOINT", "child-panic")
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(101), "{out:?}");
-    let stderr = text(&out.stderr);
-    assert_eq!(stderr.lines().count(), 1, "{stderr}");
-    assert!(
-        stderr.starts_with("ns-tool: internal error: failpoint child-panic"),
-        "{stderr}"
-    );
+    let out = panic_at(&bin, "child-panic", &["pid"]);
     assert!(
         text(&out.stdout).ends_with("exited with status 101\n"),
         "{out:?}"
@@ -47,22 +36,29 @@ fn a_panic_is_one_line_exit_101_and_leaves_nothing() {
     assert_eq!(reap_orphans(), Err(Errno::ECHILD));
 
     // In the parent, after the fork: the child must not run on alone.
-    let out = Command::new(&bin)
-        .args(["pid", "--", "sleep", "30"])
-        .env("NS_TOOL_FAILPOINT", "parent-panic")
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(101), "{out:?}");
-    let stderr = text(&out.stderr);
-    assert_eq!(stderr.lines().count(), 1, "{stderr}");
-    assert!(
-        stderr.starts_with("ns-tool: internal error: failpoint parent-panic"),
-        "{stderr}"
-    );
+    panic_at(&bin, "parent-panic", &["pid", "--", "sleep", "30"]);
     // The orphaned child is reparented here; it must end by itself, fast
     // (it reads end-of-file instead of its go-ahead, or gets SIGKILL).
     assert!(
         wait_until(5, || reap_orphans() == Err(Errno::ECHILD)),
         "the child outlived its panicking parent"
     );
+}
+
+/// Run the failpoints build with `args`, panicking at `point`: exit 101 and
+/// exactly one line on stderr, naming the panic.
+fn panic_at(bin: &str, point: &str, args: &[&str]) -> std::process::Output {
+    let out = Command::new(bin)
+        .args(args)
+        .env("NS_TOOL_FAILPOINT", point)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(101), "{point}: {out:?}");
+    let stderr = text(&out.stderr);
+    assert_eq!(stderr.lines().count(), 1, "{point}: {stderr}");
+    assert!(
+        stderr.starts_with(&format!("ns-tool: internal error: failpoint {point}")),
+        "{stderr}"
+    );
+    out
 }

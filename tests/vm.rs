@@ -79,10 +79,11 @@ static COMMANDS: SharedBoot = SharedBoot::new("commands", |vm: &mut Vm| {
             [
                 "sh",
                 "-c",
-                "count() { for f in /proc/[0-9]*/cmdline; do tr '\\0' ' ' <$f; echo; done \
-                 | grep -c \"^sleep $1 \"; }; \
-                 ns-tool pid -- sh -c 'sleep 300 & sleep 300' & p=$!; sleep 1; \
-                 echo before=$(count 300); kill -9 $p; sleep 0.5; echo after=$(count 300)",
+                &format!(
+                    "{COUNT_SLEEPS} ns-tool pid -- sh -c 'sleep 300 & sleep 300' & p=$!; \
+                     sleep 1; echo before=$(count 300); kill -9 $p; sleep 0.5; \
+                     echo after=$(count 300)"
+                ),
             ],
         )
         .run(
@@ -92,12 +93,7 @@ static COMMANDS: SharedBoot = SharedBoot::new("commands", |vm: &mut Vm| {
         .command_as(
             "after pid 1 died",
             0,
-            [
-                "sh",
-                "-c",
-                "sleep 0.3; for f in /proc/[0-9]*/cmdline; do tr '\\0' ' ' <$f; echo; done \
-                 | grep -c '^sleep 301 '",
-            ],
+            ["sh", "-c", &format!("{COUNT_SLEEPS} sleep 0.3; count 301")],
         )
         .run_as(
             "user as nobody",
@@ -108,6 +104,12 @@ static COMMANDS: SharedBoot = SharedBoot::new("commands", |vm: &mut Vm| {
         .run("nest 33", ["pid", "--nest", "33"])
         .run("trace", ["--trace", "pid"]);
 });
+
+/// A shell function for the guest: `count N` prints how many `sleep N`
+/// processes are alive (busybox has no pgrep); like grep -c, it exits 1
+/// when there are none.
+const COUNT_SLEEPS: &str = "count() { for f in /proc/[0-9]*/cmdline; do tr '\\0' ' ' <$f; echo; \
+                            done | grep -c \"^sleep $1 \"; };";
 
 /// Debian's static busybox for `arch` (`cargo make fetch-busybox`), or the
 /// one NS_TOOL_VM_BUSYBOX_<ARCH> names.
