@@ -57,6 +57,27 @@ impl Argv {
         unsafe { self.argv.add(1 + i) }
     }
 
+    /// argv from argument `i` on, with argument `i` replaced by `path`
+    /// and `/bin/sh` put before it: how execvp(3) runs a file the kernel
+    /// cannot (a script without `#!`). It reuses the slot before argument
+    /// `i` (argv[i], at worst the program name), so nothing is allocated;
+    /// the words themselves are untouched.
+    ///
+    /// # Safety
+    /// Only for a process about to exec: the array is changed for good,
+    /// and `arg`/`tail` no longer see the original pointers there.
+    pub unsafe fn shell_tail(&self, i: usize, path: &CStr) -> *const *const c_char {
+        assert!(i < self.len(), "argument index out of range");
+        let slots = self.argv as *mut *const c_char;
+        // SAFETY: argv[i] and argv[i + 1] exist (i < argc - 1), and the
+        // initial stack is writable.
+        unsafe {
+            *slots.add(i) = c"/bin/sh".as_ptr();
+            *slots.add(1 + i) = path.as_ptr();
+            slots.add(i)
+        }
+    }
+
     /// The environment, ready for execve.
     pub fn envp(&self) -> *const *const c_char {
         self.envp

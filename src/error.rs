@@ -26,8 +26,47 @@ pub struct Error {
     pub arg: Option<&'static [u8]>,
     /// What to do about it, if there is something to say.
     pub hint: Option<&'static str>,
+    /// A word from the system that completes the hint, e.g. the missing
+    /// interpreter a script names (kept inline: no allocator).
+    pub detail: Detail,
     /// The exit status it leads to.
     pub code: i32,
+}
+
+/// A short byte string held inline, cut at [`Detail::MAX`] bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Detail {
+    buf: [u8; Detail::MAX],
+    len: u8,
+}
+
+impl Detail {
+    /// The longest detail kept.
+    pub const MAX: usize = 48;
+
+    /// No detail.
+    pub const NONE: Detail = Detail {
+        buf: [0; Detail::MAX],
+        len: 0,
+    };
+
+    /// A copy of `bytes`; longer than [`Detail::MAX`], it is cut and
+    /// ends in `...`.
+    pub fn of(bytes: &[u8]) -> Detail {
+        let mut d = Detail::NONE;
+        let n = bytes.len().min(Detail::MAX);
+        d.buf[..n].copy_from_slice(&bytes[..n]);
+        if n < bytes.len() {
+            d.buf[n - 3..n].copy_from_slice(b"...");
+        }
+        d.len = n as u8;
+        d
+    }
+
+    /// The bytes held.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.buf[..usize::from(self.len)]
+    }
 }
 
 impl Error {
@@ -38,6 +77,7 @@ impl Error {
             errno,
             arg: None,
             hint: None,
+            detail: Detail::NONE,
             code: EXIT_FAILURE,
         }
     }
@@ -56,6 +96,12 @@ impl Error {
     /// Always add `hint`.
     pub fn hint(mut self, hint: &'static str) -> Self {
         self.hint = Some(hint);
+        self
+    }
+
+    /// Complete the hint with `detail`, shown after it.
+    pub fn with_detail(mut self, detail: &[u8]) -> Self {
+        self.detail = Detail::of(detail);
         self
     }
 
@@ -111,6 +157,9 @@ impl fmt::Display for Error {
         if let Some(hint) = self.hint {
             write!(f, ": {hint}")?;
         }
+        if !self.detail.as_bytes().is_empty() {
+            write!(f, " {}", Escaped(self.detail.as_bytes()))?;
+        }
         Ok(())
     }
 }
@@ -148,6 +197,22 @@ mod tests {
             "execve(nosuch): No such file or directory (ENOENT): command not found"
         );
         assert_eq!(e.exit_code(), 127);
+    }
+
+    #[test]
+    fn detail_completes_the_hint_and_is_cut_when_long() {
+        let e = Error::sys("execve", Errno::ENOENT)
+            .hint("the interpreter on its #! line was not found:")
+            .with_detail(b"/bin/nope");
+        assert_eq!(
+            format!("{e}"),
+            "execve: No such file or directory (ENOENT): the interpreter on its #! line was \
+             not found: /bin/nope"
+        );
+        let long = [b'x'; 100];
+        let d = Detail::of(&long);
+        assert_eq!(d.as_bytes().len(), Detail::MAX);
+        assert!(d.as_bytes().ends_with(b"x..."));
     }
 
     #[test]
