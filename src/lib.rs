@@ -15,9 +15,11 @@ pub mod argv;
 pub mod errno;
 pub mod error;
 pub mod exec;
+pub mod jobs;
 pub mod ns;
 pub mod out;
 pub mod pid;
+pub mod procfs;
 pub mod signals;
 pub mod supervise;
 pub mod sys;
@@ -72,11 +74,15 @@ Without COMMAND, a demonstration of what happens to process IDs:
      (its PID in every namespace, outermost first), and the parent reaps
      the child with wait4.
 
-With COMMAND, the child execs it (searching PATH) as PID 1 of the new
-namespace, and ns-tool exits with its status. Signals (HUP INT QUIT TERM
-USR1 USR2 WINCH) are passed on; a PID 1 ignores those it has no handler
-for, so a second Ctrl-C kills the namespace. If ns-tool dies, even by
-SIGKILL, the kernel kills the namespace's PID 1, and with it the rest.
+With COMMAND, the child execs it (found as execvp(3) finds it) as PID 1
+of the new namespace, in a process group of its own that gets the
+terminal, and ns-tool exits with its status. Every signal sent to
+ns-tool is passed on once; Ctrl-Z stops COMMAND and ns-tool together, and
+fg or bg resumes both. A PID 1 never sees a signal it has no handler for:
+at the second such Ctrl-C or SIGTERM, ns-tool kills the namespace. If
+ns-tool dies, even by SIGKILL, the kernel kills the namespace's PID 1 and
+with it the rest; but a COMMAND that changes credentials (setpriv, su, a
+setuid program) loses that, so use --init for it. See docs/signals.md.
 
 Options:
   --init          ns-tool stays PID 1 (like tini): COMMAND runs as PID 2,

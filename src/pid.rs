@@ -22,7 +22,9 @@ use linux_raw_sys::prctl::PR_SET_PDEATHSIG;
 use crate::args::PidOpts;
 use crate::argv::Argv;
 use crate::error::{Error, EXIT_FAILURE, WRITE_STDOUT};
+use crate::jobs::{Sentinel, Terminal};
 use crate::out::{ErrnoText, Escaped};
+use crate::signals::{Inherited, FROM_TERMINAL};
 use crate::supervise::{self, Supervisor};
 use crate::sys::{self, Errno, Fd, Fork, SigSet, WaitStatus};
 use crate::{errln, exec, ns, outln, signals, trace};
@@ -31,8 +33,10 @@ use crate::{errln, exec, ns, outln, signals, trace};
 struct Plan<'a> {
     opts: &'a PidOpts,
     argv: &'a Argv,
-    /// The signal mask to restore before running COMMAND.
-    mask: SigSet,
+    /// The signal state to give back to COMMAND.
+    inherited: Inherited,
+    /// The top ns-tool's PID.
+    me: i32,
 }
 
 impl Plan<'_> {
@@ -47,35 +51,70 @@ impl Plan<'_> {
             None => b"child",
         }
     }
+
+    /// How many ns-tool levels lie between the process forked at `level`
+    /// and COMMAND.
+    fn depth(&self, level: u8) -> u8 {
+        self.opts.nest - level + u8::from(self.opts.init)
+    }
+}
+
+/// Job control for the top ns-tool running a COMMAND: its controlling
+/// terminal, if any, and the sentinel that watches COMMAND's group.
+struct Job {
+    terminal: Terminal,
+    sentinel: Sentinel,
 }
 
 /// Run `ns-tool pid`; returns ns-tool's exit status (the child's).
 pub fn run(opts: &PidOpts, argv: &Argv) -> Result<i32, Error> {
-    let plan = Plan {
-        opts,
-        argv,
-        mask: SigSet::default(),
-    };
     if opts.trace {
         trace::enable();
-        // Who am I: the trace labels every line with it.
-        sys::getpid();
     }
+    // Who am I: the trace labels every line with it, and the loop tells
+    // its own signals from others by it.
+    let me = sys::getpid();
     // Taken before unshare: inside a new user namespace they read as
     // the overflow ID until the maps are written.
     let ids = opts.user.then(|| (sys::getuid(), sys::getgid()));
+    let inherited = supervise::block()?;
+    let plan = Plan {
+        opts,
+        argv,
+        inherited,
+        me,
+    };
+    // Before unshare, so that the sentinel lives in our PID namespace.
+    let mut job = match (plan.demo(), Terminal::on_stdin()) {
+        (false, Some(terminal)) => Some(Job {
+            terminal,
+            sentinel: Sentinel::spawn(SigSet(FROM_TERMINAL.0 & inherited.waited().0))?,
+        }),
+        _ => None,
+    };
+    let result = namespace_and_fork(&plan, ids, job.as_mut());
+    if let Some(job) = job {
+        job.sentinel.stop();
+    }
+    result
+}
+
+fn namespace_and_fork(
+    plan: &Plan,
+    ids: Option<(u32, u32)>,
+    job: Option<&mut Job>,
+) -> Result<i32, Error> {
     if plan.demo() {
         outln!("Creating new PID namespace...").map_err(stdout_err)?;
     }
-    ns::unshare(opts)?;
+    ns::unshare(plan.opts)?;
     if let Some((uid, gid)) = ids {
         ns::map_root(uid, gid)?;
     }
     if plan.demo() {
         outln!("PID namespace created. Forking child process...").map_err(stdout_err)?;
     }
-    let mask = supervise::block()?;
-    fork_into_namespace(&Plan { mask, ..plan }, 1)
+    fork_into_namespace(plan, 1, job)
 }
 
 /// fork(2), with advice for the failures a user can do something about.
@@ -109,23 +148,45 @@ fn stdout_err(e: Errno) -> Error {
 }
 
 /// Fork the first process of the PID namespace at nesting `level` (1 is
-/// the one ns-tool created), then supervise it from outside.
-fn fork_into_namespace(plan: &Plan, level: u8) -> Result<i32, Error> {
+/// the one ns-tool created), then supervise it from outside. `job` is
+/// the top ns-tool's terminal and sentinel.
+fn fork_into_namespace(plan: &Plan, level: u8, job: Option<&mut Job>) -> Result<i32, Error> {
     // The child blocks on `go` until this side writes its PID (as this
     // side sees it, four bytes): then the output keeps its order, the child
     // can name itself in traces, and a child that reads end-of-file
     // instead knows its parent died before PR_SET_PDEATHSIG was armed.
     let (go, ready) = sys::pipe(O_CLOEXEC).map_err(Error::ctx("pipe2"))?;
+    // With a COMMAND, the namespace's first process leads a process group
+    // of its own, for the whole job inside (see `jobs`). Both sides call
+    // setpgid, as shells do, so neither waits for the other.
+    let lead = level == 1 && !plan.demo();
     let child = match fork()? {
         Fork::Child => {
             drop(ready);
+            if lead {
+                let _ = sys::setpgid(0, 0);
+            }
             let code = in_namespace(plan, level, go).unwrap_or_else(|e| e.report("ns-tool"));
             // Never return into the parent's code path.
             sys::exit_group(code)
         }
         Fork::Parent(pid) => pid,
     };
-    let shown = if plan.demo() && level == 1 {
+    let top = level == 1;
+    let mut terminal = None;
+    let mut sentinel = 0;
+    if lead {
+        let _ = sys::setpgid(child, child);
+        if let Some(job) = job {
+            if job.terminal.foreground_at_start == job.terminal.group {
+                job.terminal.hand_to(child);
+            }
+            job.sentinel.join(child);
+            terminal = Some(job.terminal);
+            sentinel = job.sentinel.pid;
+        }
+    }
+    let shown = if plan.demo() && top {
         parent_report(child)
     } else {
         Ok(())
@@ -137,19 +198,24 @@ fn fork_into_namespace(plan: &Plan, level: u8) -> Result<i32, Error> {
     let _ = sys::write(ready.raw(), &child.to_ne_bytes());
     drop(ready);
     drop(go);
-    let outermost = level == 1;
-    let status = Supervisor {
-        child,
-        reap_all: false,
-        escalate: outermost,
-        explain: outermost && !plan.demo() && !plan.opts.init,
+    let me = if top { plan.me } else { 1 };
+    let mut sup = Supervisor::new(child, plan.what(), plan.inherited.waited(), me);
+    sup.depth = plan.depth(level);
+    sup.command_is_init = !plan.opts.init;
+    sup.child_leads_group = lead;
+    sup.top = top;
+    sup.terminal = terminal;
+    sup.sentinel = sentinel;
+    let status = sup.run();
+    if let Some(terminal) = terminal {
+        terminal.take_back(child);
     }
-    .run()?;
+    let status = status?;
     shown?;
-    if plan.demo() && outermost {
+    if plan.demo() && top {
         parent_done(child, status)
     } else {
-        Ok(supervise::exit_code(status, plan.what()))
+        Ok(supervise::exit_code(status, plan.what(), sup.escalated))
     }
 }
 
@@ -181,45 +247,42 @@ fn in_namespace(plan: &Plan, level: u8, go: Fd) -> Result<i32, Error> {
                 "PID namespaces nest at most 32 deep, counting any ns-tool already runs in",
             )
         })?;
-        return fork_into_namespace(plan, level + 1);
+        return fork_into_namespace(plan, level + 1, None);
     }
     if plan.opts.mount_proc {
         ns::mount_proc()?;
     }
     match plan.opts.command {
         None => {
-            supervise::restore(&plan.mask)?;
+            supervise::restore(&plan.inherited)?;
             demo()
         }
         Some(at) if plan.opts.init => init(plan, at),
         Some(at) => {
-            supervise::restore(&plan.mask)?;
+            supervise::restore(&plan.inherited)?;
             Err(exec::exec(plan.argv, at))
         }
     }
 }
 
-/// `--init`: stay PID 1 of the namespace, run COMMAND as PID 2, pass
-/// signals on to it, reap every process that ends up here, and exit with
-/// COMMAND's status. (When PID 1 exits, the kernel kills what is left.)
+/// `--init`: stay PID 1 of the namespace, run COMMAND as PID 2 (in our
+/// process group, which has the terminal), pass signals on to it, reap
+/// every process that ends up here, and exit with COMMAND's status. (When
+/// PID 1 exits, the kernel kills what is left.)
 fn init(plan: &Plan, at: usize) -> Result<i32, Error> {
     match fork()? {
         Fork::Child => {
-            let e = match supervise::restore(&plan.mask) {
+            let e = match supervise::restore(&plan.inherited) {
                 Ok(()) => exec::exec(plan.argv, at),
                 Err(e) => e,
             };
             sys::exit_group(e.report("ns-tool"))
         }
         Fork::Parent(command) => {
-            let status = Supervisor {
-                child: command,
-                reap_all: true,
-                escalate: false,
-                explain: false,
-            }
-            .run()?;
-            Ok(supervise::exit_code(status, plan.what()))
+            let mut sup = Supervisor::new(command, plan.what(), plan.inherited.waited(), 1);
+            sup.reap_all = true;
+            let status = sup.run()?;
+            Ok(supervise::exit_code(status, plan.what(), false))
         }
     }
 }
@@ -253,9 +316,8 @@ fn parent_done(child: i32, status: WaitStatus) -> Result<i32, Error> {
             .map_err(stdout_err)?;
             Ok(128 + i32::from(sig))
         }
-        WaitStatus::Other(raw) => {
-            outln!("Parent: child {child} changed state (wait status {raw:#x})")
-                .map_err(stdout_err)?;
+        WaitStatus::Stopped(_) | WaitStatus::Other(_) => {
+            outln!("Parent: child {child} ended in an unexpected state").map_err(stdout_err)?;
             Ok(EXIT_FAILURE)
         }
     }

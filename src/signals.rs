@@ -1,23 +1,102 @@
-//! Signals: names for messages, and the sets ns-tool blocks and passes on.
+//! Signals: names for messages, the sets a supervising ns-tool works with,
+//! and what another process does with a signal (from /proc).
+//!
+//! docs/signals.md explains the rules these sets serve.
 
 use linux_raw_sys::general::{
-    SIGCHLD, SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2, SIGWINCH,
+    SIGCHLD, SIGCONT, SIGHUP, SIGINT, SIGKILL, SIGQUIT, SIGSTOP, SIGTERM, SIGTSTP, SIGTTIN, SIGTTOU,
 };
 
 use crate::sys::SigSet;
 
-/// Signals ns-tool passes on to the process it supervises: the ones a user
-/// or a service manager sends to stop, reload or resize a program.
-pub const FORWARDED: SigSet =
-    SigSet::of(&[SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2, SIGWINCH]);
+/// Everything a supervising ns-tool blocks and waits for: every signal
+/// but SIGKILL and SIGSTOP, which cannot be caught. (A real fault in
+/// ns-tool itself still kills it: the kernel unblocks a fault signal it
+/// raises.) Less whatever the caller ignored: see [`Inherited`].
+pub const CATCHABLE: SigSet = SigSet(!SigSet::of(&[SIGKILL, SIGSTOP]).0);
 
-/// Everything a supervising ns-tool waits for: the forwarded signals and
-/// SIGCHLD, which says a child has ended.
-pub const HANDLED: SigSet = SigSet(FORWARDED.0 | SigSet::of(&[SIGCHLD]).0);
-
-/// Signals whose default action ends a process: a second one while the
-/// first is still unanswered makes the host-side ns-tool kill the namespace.
+/// Signals whose default action ends a process. A namespace's PID 1 with
+/// no handler for one of them never sees it: the kernel drops it.
 pub const TERMINATING: SigSet = SigSet::of(&[SIGHUP, SIGINT, SIGQUIT, SIGTERM]);
+
+/// The job-control stops: Ctrl-Z, and a background read or write.
+pub const JOB_STOP: SigSet = SigSet::of(&[SIGTSTP, SIGTTIN, SIGTTOU]);
+
+/// What the terminal sentinel passes on to its ns-tool: the signals the
+/// terminal sends that a namespace's PID 1 may drop, and the stops.
+pub const FROM_TERMINAL: SigSet = SigSet(TERMINATING.0 | JOB_STOP.0);
+
+/// The signal state ns-tool was started with, which COMMAND must get
+/// back: the blocked mask, and which signals the caller ignored (`nohup`
+/// ignores SIGHUP; a shell ignores SIGINT and SIGQUIT in `cmd &`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Inherited {
+    /// The signal mask before ns-tool blocked anything.
+    pub mask: SigSet,
+    /// The signals whose disposition was SIG_IGN.
+    pub ignored: SigSet,
+}
+
+impl Inherited {
+    /// The signals a supervisor waits for: all it can catch, less those
+    /// the caller ignored on purpose (blocking them would queue them, and
+    /// ns-tool would act on them). SIGCHLD is always waited for: ns-tool
+    /// resets it to the default first (see [`Inherited::chld_ignored`]).
+    pub fn waited(&self) -> SigSet {
+        SigSet(CATCHABLE.0 & !self.ignored.0 | SigSet::of(&[SIGCHLD]).0)
+    }
+
+    /// Whether SIGCHLD was ignored: then the kernel reaps children itself
+    /// and sends no SIGCHLD at all, so ns-tool must set it back to the
+    /// default for itself, and to ignored again for COMMAND.
+    pub fn chld_ignored(&self) -> bool {
+        self.ignored.contains(SIGCHLD)
+    }
+}
+
+/// What a process does with each signal, from its `/proc/PID/status`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Dispositions {
+    /// `SigBlk`: blocked (the kernel queues these, even for a PID 1).
+    pub blocked: SigSet,
+    /// `SigIgn`: ignored.
+    pub ignored: SigSet,
+    /// `SigCgt`: caught by a handler.
+    pub caught: SigSet,
+}
+
+impl Dispositions {
+    /// Parse the `SigBlk`, `SigIgn` and `SigCgt` lines of a status file.
+    /// `None` if any is missing or malformed.
+    pub fn parse(status: &[u8]) -> Option<Self> {
+        let mask = |key: &[u8]| {
+            let line = status.split(|&b| b == b'\n').find(|l| l.starts_with(key))?;
+            parse_hex(line[key.len()..].trim_ascii()).map(SigSet)
+        };
+        Some(Dispositions {
+            blocked: mask(b"SigBlk:")?,
+            ignored: mask(b"SigIgn:")?,
+            caught: mask(b"SigCgt:")?,
+        })
+    }
+
+    /// Whether the process runs the default action for `sig`: no handler,
+    /// not ignored, not blocked. For a namespace's PID 1, such a signal
+    /// from inside the namespace or from the terminal is dropped.
+    pub fn default_action(&self, sig: u32) -> bool {
+        !self.blocked.contains(sig) && !self.ignored.contains(sig) && !self.caught.contains(sig)
+    }
+}
+
+fn parse_hex(digits: &[u8]) -> Option<u64> {
+    if digits.is_empty() || digits.len() > 16 {
+        return None;
+    }
+    digits.iter().try_fold(0u64, |n, &d| {
+        let v = (d as char).to_digit(16)?;
+        Some(n << 4 | u64::from(v))
+    })
+}
 
 /// The name of signal `sig`, e.g. `SIGKILL`, for the signals a child can
 /// die of on Linux (x86_64 and aarch64 share these numbers).
@@ -59,6 +138,16 @@ pub fn name(sig: u32) -> Option<&'static str> {
     NAMES.iter().find(|(n, _)| *n == sig).map(|(_, name)| *name)
 }
 
+/// Whether a death by `sig` deserves a line on stderr. Shells say nothing
+/// when a job dies of SIGINT (the user pressed Ctrl-C) or SIGPIPE (its
+/// reader went away, as in `| head`); they report every other signal.
+pub fn worth_a_line(sig: u32) -> bool {
+    sig != SIGINT && sig != linux_raw_sys::general::SIGPIPE
+}
+
+/// `SIGCONT` is never passed on: the top ns-tool resumes the whole job.
+pub const RESUME: u32 = SIGCONT;
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -74,11 +163,46 @@ mod tests {
 
     #[test]
     fn sets() {
-        assert!(FORWARDED.contains(SIGTERM) && FORWARDED.contains(SIGWINCH));
-        assert!(!FORWARDED.contains(SIGCHLD));
-        assert!(HANDLED.contains(SIGCHLD) && HANDLED.contains(SIGINT));
-        assert!(TERMINATING.contains(SIGINT) && !TERMINATING.contains(SIGUSR1));
-        assert!(!HANDLED.contains(9), "SIGKILL cannot be caught");
+        assert!(CATCHABLE.contains(SIGTERM) && CATCHABLE.contains(64));
+        assert!(!CATCHABLE.contains(SIGKILL) && !CATCHABLE.contains(SIGSTOP));
+        assert!(TERMINATING.contains(SIGINT) && !TERMINATING.contains(10));
+        assert!(FROM_TERMINAL.contains(SIGTSTP) && FROM_TERMINAL.contains(SIGQUIT));
         assert_eq!(SigSet::of(&[1, 64]).0, 1 | 1 << 63);
+    }
+
+    #[test]
+    fn ignored_signals_are_not_waited_for_but_sigchld_always_is() {
+        let inh = Inherited {
+            mask: SigSet(0),
+            ignored: SigSet::of(&[SIGINT, SIGQUIT, SIGCHLD]),
+        };
+        let w = inh.waited();
+        assert!(!w.contains(SIGINT) && !w.contains(SIGQUIT));
+        assert!(w.contains(SIGCHLD) && w.contains(SIGTERM));
+        assert!(inh.chld_ignored());
+        assert!(!Inherited::default().chld_ignored());
+    }
+
+    #[test]
+    fn dispositions_from_status() {
+        let status = b"Name:\tsleep\nSigQ:\t0/63\nSigPnd:\t0000000000000000\n\
+            SigBlk:\t0000000000010000\nSigIgn:\t0000000000000004\n\
+            SigCgt:\t0000000000004002\nCapInh:\t0\n";
+        let d = Dispositions::parse(status).unwrap();
+        assert!(d.blocked.contains(SIGCHLD));
+        assert!(d.ignored.contains(SIGQUIT));
+        assert!(d.caught.contains(SIGINT) && d.caught.contains(SIGTERM));
+        assert!(!d.default_action(SIGINT));
+        assert!(!d.default_action(SIGQUIT));
+        assert!(d.default_action(SIGHUP));
+        assert_eq!(Dispositions::parse(b"SigBlk:\tzz\n"), None);
+        assert_eq!(Dispositions::parse(b""), None);
+    }
+
+    #[test]
+    fn quiet_deaths() {
+        assert!(!worth_a_line(SIGINT));
+        assert!(!worth_a_line(13));
+        assert!(worth_a_line(SIGTERM) && worth_a_line(SIGKILL));
     }
 }

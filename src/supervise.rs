@@ -1,103 +1,352 @@
 //! The supervision loop, used by every ns-tool process that has a child to
-//! look after: the host-side parent, each outer level of `--nest`, and
-//! ns-tool as the namespace's PID 1 under `--init`.
+//! look after: the ns-tool the caller started (the *top*), each outer
+//! level of `--nest`, and ns-tool as the namespace's PID 1 under `--init`.
 //!
-//! One readable loop, as in tini: with the handled signals blocked, wait
-//! for the next one with rt_sigtimedwait. SIGCHLD means "reap"; any other
-//! signal is passed on to the child. Blocking (rather than installing
+//! One loop, as in tini: with every catchable signal blocked, take the
+//! next one with rt_sigtimedwait. SIGCHLD means "reap"; SIGCONT "resume
+//! the job"; SIGTSTP, SIGTTIN and SIGTTOU "stop the job"; anything else
+//! is passed on to the child, once. Blocking (rather than installing
 //! handlers) is what makes this work for a namespace's PID 1 too: the
 //! kernel drops signals that PID 1 has no handler for, but it queues
-//! blocked ones.
+//! blocked ones. docs/signals.md gives each rule with its reason.
 
-use linux_raw_sys::general::{__WALL, SIGKILL, SIG_BLOCK, SIG_SETMASK, WNOHANG};
+use linux_raw_sys::general::{
+    __WALL, SIGCHLD, SIGCONT, SIGINT, SIGKILL, SIGSTOP, SIG_BLOCK, SIG_SETMASK, SIG_UNBLOCK,
+    WNOHANG, WUNTRACED,
+};
 
-use crate::errln;
 use crate::error::Error;
-use crate::signals::{self, HANDLED, TERMINATING};
-use crate::sys::{self, Errno, SigSet, WaitStatus};
+use crate::jobs::Terminal;
+use crate::out::Escaped;
+use crate::signals::{self, Inherited, JOB_STOP, TERMINATING};
+use crate::sys::{self, Errno, SigInfo, SigSet, WaitStatus};
+use crate::{errln, procfs};
 
-/// Block the signals the loop waits for; returns the previous mask, which
-/// a child must restore before it runs COMMAND. Call it before forking, so
-/// that no signal can arrive between the fork and the loop.
-pub fn block() -> Result<SigSet, Error> {
-    sys::sigprocmask(SIG_BLOCK, &HANDLED).map_err(Error::ctx("rt_sigprocmask(SIG_BLOCK)"))
+/// Learn which signals the caller ignored, make SIGCHLD work whatever it
+/// was, and block every signal the loop waits for. Call it before
+/// forking, so that no signal can arrive between the fork and the loop.
+pub fn block() -> Result<Inherited, Error> {
+    let ignored = inherited_ignored();
+    if ignored.contains(SIGCHLD) {
+        // Ignored, the kernel would reap our children itself and send no
+        // SIGCHLD at all: the loop would wait forever.
+        sys::set_disposition(SIGCHLD, false)
+            .map_err(Error::ctx("rt_sigaction(SIGCHLD, SIG_DFL)"))?;
+    }
+    let mut inherited = Inherited {
+        mask: SigSet(0),
+        ignored,
+    };
+    inherited.mask = sys::sigprocmask(SIG_BLOCK, &inherited.waited())
+        .map_err(Error::ctx("rt_sigprocmask(SIG_BLOCK)"))?;
+    Ok(inherited)
 }
 
-/// Put back the signal mask `block` replaced (in a child, before it execs
-/// or runs the demonstration).
-pub fn restore(old: &SigSet) -> Result<(), Error> {
-    sys::sigprocmask(SIG_SETMASK, old)
+/// The signals the caller ignored: `SigIgn` in /proc/self/status (one
+/// open, read and close), or, without /proc, rt_sigaction asked for each
+/// signal.
+fn inherited_ignored() -> SigSet {
+    if let Ok(d) = procfs::dispositions(0) {
+        return d.ignored;
+    }
+    let mut ignored = SigSet(0);
+    for sig in 1..=64 {
+        if sys::disposition_ignored(sig) == Ok(true) {
+            ignored.0 |= 1 << (sig - 1);
+        }
+    }
+    ignored
+}
+
+/// Give COMMAND the signal state ns-tool was started with (in a child,
+/// before it execs or runs the demonstration).
+pub fn restore(inherited: &Inherited) -> Result<(), Error> {
+    if inherited.chld_ignored() {
+        sys::set_disposition(SIGCHLD, true)
+            .map_err(Error::ctx("rt_sigaction(SIGCHLD, SIG_IGN)"))?;
+    }
+    sys::sigprocmask(SIG_SETMASK, &inherited.mask)
         .map(drop)
         .map_err(Error::ctx("rt_sigprocmask(SIG_SETMASK)"))
 }
 
-/// How a supervisor behaves.
+/// Where a signal came from, which decides whether it is passed on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Supervisor {
-    /// The child whose end ends the loop.
-    pub child: i32,
-    /// Reap every child, not just `child`: PID 1 inherits orphans.
-    pub reap_all: bool,
-    /// A second terminating signal kills the child with SIGKILL (the
-    /// host side: a namespace's PID 1 may ignore the first).
-    pub escalate: bool,
-    /// Say on stderr, at the first terminating signal, that a second one
-    /// kills (when the child is a COMMAND that may ignore it as PID 1).
-    pub explain: bool,
+enum Origin {
+    /// This process sent it to itself (e.g. SIGPIPE from its own write).
+    Own,
+    /// The child sent it: passing it back would be a loop.
+    Child,
+    /// The child's process group got it too (from the terminal, reported
+    /// by the sentinel, or sent by the kernel to a group we share).
+    Delivered,
+    /// Sent to ns-tool alone: the child has not seen it.
+    Elsewhere,
 }
 
-impl Supervisor {
-    /// Run the loop until `child` has ended; returns how it ended.
-    pub fn run(&self) -> Result<WaitStatus, Error> {
-        let mut terminations = 0u32;
-        loop {
-            let sig = match sys::sigwait(&HANDLED) {
-                Ok(sig) => sig,
-                Err(Errno::EINTR) => continue,
-                Err(e) => return Err(Error::sys("rt_sigtimedwait", e)),
-            };
-            if sig == linux_raw_sys::general::SIGCHLD {
-                if let Some(status) = self.reap()? {
-                    return Ok(status);
-                }
-                continue;
-            }
-            if self.escalate && TERMINATING.contains(sig) {
-                terminations += 1;
-                if terminations > 1 {
-                    let _ = errln!(
-                        "ns-tool: {} again: killing the namespace (SIGKILL to its PID 1)",
-                        name(sig)
-                    );
-                    let _ = sys::kill(self.child, SIGKILL);
-                    continue;
-                }
-                if self.explain {
-                    let again = if sig == linux_raw_sys::general::SIGINT {
-                        "press Ctrl-C again"
-                    } else {
-                        "send it again"
-                    };
-                    let _ = errln!(
-                        "ns-tool: passed {} on to the namespace's PID 1, which ignores signals \
-                         it has no handler for; {again} to kill the namespace",
-                        name(sig)
-                    );
-                }
-            }
-            // ESRCH: the child is already gone; its SIGCHLD is on the way.
-            let _ = sys::kill(self.child, sig);
+/// How a supervisor behaves; one instance per supervising process.
+#[derive(Debug)]
+pub struct Supervisor<'a> {
+    /// The process this one looks after: COMMAND, or the next ns-tool.
+    pub child: i32,
+    /// COMMAND's name, for messages.
+    pub what: &'a [u8],
+    /// The signals the loop waits for (blocked before forking).
+    pub waited: SigSet,
+    /// How many ns-tool levels lie between `child` and COMMAND (0: the
+    /// child is COMMAND).
+    pub depth: u8,
+    /// COMMAND is PID 1 of its namespace (no `--init`): the kernel drops
+    /// every signal it has no handler for, the job-control stops too.
+    pub command_is_init: bool,
+    /// The child leads a process group of its own, which gets the
+    /// terminal; otherwise it shares ours.
+    pub child_leads_group: bool,
+    /// Reap every child, not just `child`: a PID 1 inherits orphans.
+    pub reap_all: bool,
+    /// This is the ns-tool the caller started: it stops and resumes with
+    /// the job, and may kill a namespace that cannot be interrupted.
+    pub top: bool,
+    /// The controlling terminal, when the top ns-tool has one.
+    pub terminal: Option<Terminal>,
+    /// The sentinel's PID, or 0 (see `jobs`).
+    pub sentinel: i32,
+    /// This process's PID.
+    pub me: i32,
+    /// Terminating signals COMMAND dropped so far.
+    pub dropped: u32,
+    /// The top ns-tool killed the namespace itself.
+    pub escalated: bool,
+}
+
+impl<'a> Supervisor<'a> {
+    /// A supervisor for `child` with everything else off; set the fields
+    /// that apply.
+    pub fn new(child: i32, what: &'a [u8], waited: SigSet, me: i32) -> Self {
+        Supervisor {
+            child,
+            what,
+            waited,
+            depth: 0,
+            command_is_init: false,
+            child_leads_group: false,
+            reap_all: false,
+            top: false,
+            terminal: None,
+            sentinel: 0,
+            me,
+            dropped: 0,
+            escalated: false,
         }
     }
 
-    /// Collect every child that has ended; `Some` once `child` has.
-    fn reap(&self) -> Result<Option<WaitStatus>, Error> {
+    /// Run the loop until `child` has ended; returns how it ended.
+    pub fn run(&mut self) -> Result<WaitStatus, Error> {
+        loop {
+            let info = match sys::sigwait(&self.waited, false) {
+                Ok(info) => info,
+                Err(Errno::EINTR) => continue,
+                Err(e) => return Err(Error::sys("rt_sigtimedwait", e)),
+            };
+            let ended = match info.sig {
+                SIGCHLD => self.reap()?,
+                SIGCONT => {
+                    // Never passed on: the top ns-tool resumes the job.
+                    if self.top {
+                        self.resume();
+                    }
+                    None
+                }
+                sig if JOB_STOP.contains(sig) => self.job_stop(&info)?,
+                _ => {
+                    self.pass_on(&info);
+                    None
+                }
+            };
+            if let Some(status) = ended {
+                return Ok(status);
+            }
+        }
+    }
+
+    fn origin(&self, info: &SigInfo) -> Origin {
+        match info.sender() {
+            Some(pid) if pid == self.me => Origin::Own,
+            Some(pid) if pid != 0 && pid == self.sentinel => Origin::Delivered,
+            Some(pid) if pid == self.child => Origin::Child,
+            _ if info.from_kernel() && !self.child_leads_group => Origin::Delivered,
+            _ => Origin::Elsewhere,
+        }
+    }
+
+    /// Pass a signal on to the child unless it has it already; then, for
+    /// the top ns-tool, see whether COMMAND dropped it.
+    fn pass_on(&mut self, info: &SigInfo) {
+        let origin = self.origin(info);
+        if origin == Origin::Elsewhere {
+            // ESRCH: the child is already gone; its SIGCHLD is on the way.
+            let _ = sys::kill(self.child, info.sig);
+        }
+        let judged = matches!(origin, Origin::Elsewhere | Origin::Delivered);
+        if self.top && self.command_is_init && judged && TERMINATING.contains(info.sig) {
+            self.escalate_if_dropped(info.sig, origin);
+        }
+    }
+
+    /// COMMAND's PID as this process sees it: the child, or found by
+    /// walking down the ns-tool levels.
+    fn command(&self) -> Result<i32, Errno> {
+        (0..self.depth).try_fold(self.child, |pid, _| procfs::first_child(pid))
+    }
+
+    /// A terminating signal reached COMMAND, PID 1 of its namespace: if it
+    /// has no handler, the kernel dropped it. At the first such signal,
+    /// say so; at the second, kill the namespace, since nothing else can
+    /// end it, and say so after.
+    fn escalate_if_dropped(&mut self, sig: u32, origin: Origin) {
+        // If /proc cannot tell, count it as dropped: better a namespace
+        // that Ctrl-C can still end.
+        let dropped = self
+            .command()
+            .and_then(procfs::dispositions)
+            .map_or(true, |d| d.default_action(sig));
+        if !dropped {
+            return;
+        }
+        self.dropped += 1;
+        let name = name(sig);
+        if self.dropped >= 2 {
+            let _ = sys::kill(self.child, SIGKILL);
+            self.escalated = true;
+            let _ = errln!(
+                "ns-tool: {name} again: killed the namespace (SIGKILL to {}, its PID 1)",
+                Escaped(self.what)
+            );
+            return;
+        }
+        let again = if sig == SIGINT && origin == Origin::Delivered {
+            "press Ctrl-C again"
+        } else {
+            "send it again"
+        };
+        let _ = errln!(
+            "ns-tool: {} is PID 1 of its namespace and has no handler for {name}, so the \
+             kernel dropped it; {again} to kill the namespace",
+            Escaped(self.what)
+        );
+    }
+
+    /// SIGTSTP, SIGTTIN or SIGTTOU: stop the job, as the terminal would
+    /// stop an ordinary program: COMMAND, and the top ns-tool with it, so
+    /// that the caller's shell gets the terminal back.
+    fn job_stop(&mut self, info: &SigInfo) -> Result<Option<WaitStatus>, Error> {
+        let sig = info.sig;
+        let origin = self.origin(info);
+        if origin == Origin::Own {
+            return Ok(None);
+        }
+        // If COMMAND ignores it, nothing stops (as with no namespace).
+        let ignores = self
+            .command()
+            .and_then(procfs::dispositions)
+            .is_ok_and(|d| d.ignored.contains(sig));
+        if ignores {
+            return Ok(None);
+        }
+        let stops_itself = !self.command_is_init;
+        if !self.top {
+            // Inner levels only stop a COMMAND that cannot stop itself;
+            // the top ns-tool does the rest for the whole group.
+            if self.depth == 0 && !stops_itself {
+                return self.stop_child();
+            }
+            return Ok(None);
+        }
+        if origin == Origin::Elsewhere {
+            // Sent to us alone: pass it on to the group, as the terminal
+            // would have sent it.
+            let _ = sys::kill(self.group_target(), sig);
+        }
+        if self.depth == 0 {
+            if stops_itself {
+                // An ordinary COMMAND stops by itself; its SIGCHLD says
+                // when (see `reap`), and we follow.
+                return Ok(None);
+            }
+            if let Some(ended) = self.stop_child()? {
+                return Ok(Some(ended));
+            }
+        }
+        self.stop_self(sig);
+        Ok(None)
+    }
+
+    /// Stop the child with SIGSTOP (which the kernel does deliver to a
+    /// namespace's PID 1 when it comes from an ancestor namespace) and
+    /// wait until it has stopped. `Some` if it ended instead.
+    fn stop_child(&self) -> Result<Option<WaitStatus>, Error> {
+        let _ = sys::kill(self.child, SIGSTOP);
+        loop {
+            match sys::wait4(self.child, WUNTRACED | __WALL) {
+                Ok((_, WaitStatus::Stopped(_))) => return Ok(None),
+                Ok((_, status)) => return Ok(Some(status)),
+                Err(Errno::EINTR) => {}
+                Err(e) => return Err(Error::sys("wait4", e)),
+            }
+        }
+    }
+
+    /// Stop this process with `sig`, as the terminal stops a program, so
+    /// that the shell sees the job stopped (and why). Once continued (or
+    /// at once, where a process cannot stop: an orphaned process group, or
+    /// a PID 1), resume the job.
+    fn stop_self(&mut self, sig: u32) {
+        let one = SigSet::of(&[sig]);
+        // Pending while blocked; unblocking delivers it, and its default
+        // action stops us until a SIGCONT.
+        let _ = sys::kill(self.me, sig);
+        let _ = sys::sigprocmask(SIG_UNBLOCK, &one);
+        let _ = sys::sigprocmask(SIG_BLOCK, &one);
+        self.resume();
+        // The SIGCONT that woke us is queued: take it, so the job is not
+        // resumed twice.
+        let _ = sys::sigwait(&SigSet::of(&[SIGCONT]), true);
+    }
+
+    /// Continue the job: give the child's group the terminal back if we
+    /// are in the foreground (after `fg`, not `bg`), then SIGCONT it.
+    fn resume(&self) {
+        if let Some(terminal) = &self.terminal {
+            if self.child_leads_group && terminal.foreground() {
+                terminal.hand_to(self.child);
+            }
+        }
+        let _ = sys::kill(self.group_target(), SIGCONT);
+    }
+
+    /// The child's whole group if it leads one, else the child alone.
+    fn group_target(&self) -> i32 {
+        if self.child_leads_group {
+            -self.child
+        } else {
+            self.child
+        }
+    }
+
+    /// Collect every child that has ended; `Some` once `child` has. A
+    /// stopped child makes the top ns-tool stop too.
+    fn reap(&mut self) -> Result<Option<WaitStatus>, Error> {
         let who = if self.reap_all { -1 } else { self.child };
         let mut ended = None;
         loop {
-            match sys::wait4(who, WNOHANG | __WALL) {
-                // Children remain, none has ended (SIGCHLDs merge: loop on).
+            match sys::wait4(who, WNOHANG | WUNTRACED | __WALL) {
+                // Children remain, none has changed (SIGCHLDs merge).
                 Ok((0, _)) => return Ok(ended),
+                Ok((pid, WaitStatus::Stopped(sig))) => {
+                    if pid == self.child && self.top {
+                        self.stop_self(u32::from(sig));
+                    }
+                }
                 Ok((pid, status)) if pid == self.child => {
                     ended = Some(status);
                     if !self.reap_all {
@@ -117,19 +366,22 @@ fn name(sig: u32) -> &'static str {
     signals::name(sig).unwrap_or("signal")
 }
 
-/// The exit status that reports `status`, saying on stderr when a signal
-/// ended `what` (128+N, as shells do).
-pub fn exit_code(status: WaitStatus, what: &[u8]) -> i32 {
+/// The exit status that reports `status`, 128+N for a death by signal N,
+/// as shells do; and, as shells do, a line on stderr for every such death
+/// but SIGINT and SIGPIPE, unless ns-tool caused it and said so already.
+pub fn exit_code(status: WaitStatus, what: &[u8], escalated: bool) -> i32 {
     match status {
         WaitStatus::Exited(code) => i32::from(code),
         WaitStatus::Signaled(sig) => {
-            let _ = errln!(
-                "ns-tool: {} was killed by signal {sig} ({})",
-                crate::out::Escaped(what),
-                name(u32::from(sig))
-            );
+            if !escalated && signals::worth_a_line(u32::from(sig)) {
+                let _ = errln!(
+                    "ns-tool: {} was killed by signal {sig} ({})",
+                    Escaped(what),
+                    name(u32::from(sig))
+                );
+            }
             128 + i32::from(sig)
         }
-        WaitStatus::Other(_) => crate::error::EXIT_FAILURE,
+        WaitStatus::Stopped(_) | WaitStatus::Other(_) => crate::error::EXIT_FAILURE,
     }
 }

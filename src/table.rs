@@ -138,7 +138,31 @@ const ROWS: &[Row] = &[
         name: "rt_sigtimedwait",
         x86_64: Some(X64::rt_sigtimedwait),
         aarch64: Some(A64::rt_sigtimedwait),
-        purpose: "wait for a signal or a child's end",
+        purpose: "wait for a signal or a child's end, and see who sent it",
+    },
+    Row {
+        name: "rt_sigaction",
+        x86_64: Some(X64::rt_sigaction),
+        aarch64: Some(A64::rt_sigaction),
+        purpose: "undo an inherited SIGCHLD ignore (and give it back to COMMAND)",
+    },
+    Row {
+        name: "setpgid",
+        x86_64: Some(X64::setpgid),
+        aarch64: Some(A64::setpgid),
+        purpose: "put COMMAND's job in a process group of its own",
+    },
+    Row {
+        name: "getpgid",
+        x86_64: Some(X64::getpgid),
+        aarch64: Some(A64::getpgid),
+        purpose: "ns-tool's own process group (aarch64 has no getpgrp)",
+    },
+    Row {
+        name: "ioctl",
+        x86_64: Some(X64::ioctl),
+        aarch64: Some(A64::ioctl),
+        purpose: "TIOCGPGRP/TIOCSPGRP: hand the terminal to COMMAND and back",
     },
     Row {
         name: "exit_group",

@@ -200,15 +200,22 @@ impl fmt::Display for Sig {
     }
 }
 
-/// Shows a signal set as `[SIGINT SIGTERM]`.
+/// Shows a signal set as `[SIGINT SIGTERM]`, or, when it holds more than
+/// half of the 64 signals, by what it lacks: `~[SIGKILL SIGSTOP]` (as
+/// strace does).
 pub struct SigSetText(pub u64);
 
 impl fmt::Display for SigSetText {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("[")?;
+        let (bits, open) = if self.0.count_ones() > 32 {
+            (!self.0, "~[")
+        } else {
+            (self.0, "[")
+        };
+        f.write_str(open)?;
         let mut first = true;
         for sig in 1..=64u32 {
-            if self.0 & (1 << (sig - 1)) != 0 {
+            if bits & (1 << (sig - 1)) != 0 {
                 if !first {
                     f.write_str(" ")?;
                 }
@@ -254,6 +261,10 @@ mod tests {
         assert_eq!(
             format!("{}", SigSetText(1 << 1 | 1 << 14)),
             "[SIGINT SIGTERM]"
+        );
+        assert_eq!(
+            format!("{}", SigSetText(!(1 << 8 | 1 << 18))),
+            "~[SIGKILL SIGSTOP]"
         );
         assert_eq!(
             format!("{}", Quoted(b"/proc/self/ns/pid")),

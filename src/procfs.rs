@@ -1,0 +1,106 @@
+//! What ns-tool reads about processes from /proc: a status file, and the
+//! first child of a process.
+
+use core::ffi::CStr;
+
+use linux_raw_sys::general::{O_CLOEXEC, O_RDONLY};
+
+use crate::out::Line;
+use crate::signals::Dispositions;
+use crate::sys::{self, Errno};
+
+/// Read `/proc/<pid>/status` (`/proc/self/status` for pid 0) into `buf`;
+/// returns the bytes read.
+pub fn status(pid: i32, buf: &mut [u8]) -> Result<&[u8], Errno> {
+    let mut path = Line::new();
+    let path = if pid == 0 {
+        c"/proc/self/status"
+    } else {
+        path_of(&mut path, format_args!("/proc/{pid}/status"))?
+    };
+    read_file(path, buf)
+}
+
+/// What process `pid` (0: this one) does with each signal.
+pub fn dispositions(pid: i32) -> Result<Dispositions, Errno> {
+    let mut buf = [0u8; 4096];
+    Dispositions::parse(status(pid, &mut buf)?).ok_or(Errno::EINVAL)
+}
+
+/// The oldest living child of `pid`, from
+/// `/proc/<pid>/task/<pid>/children` (a single-threaded process; the
+/// kernel lists children oldest first).
+pub fn first_child(pid: i32) -> Result<i32, Errno> {
+    let mut path = Line::new();
+    let path = path_of(&mut path, format_args!("/proc/{pid}/task/{pid}/children"))?;
+    let mut buf = [0u8; 64];
+    let text = read_file(path, &mut buf)?;
+    let digits = text.split(|&b| b == b' ').next().unwrap_or(b"");
+    parse_pid(digits).ok_or(Errno::ESRCH)
+}
+
+fn parse_pid(digits: &[u8]) -> Option<i32> {
+    if digits.is_empty() || digits.len() > 9 {
+        return None;
+    }
+    digits.iter().try_fold(0i32, |n, &d| {
+        d.is_ascii_digit().then(|| n * 10 + i32::from(d - b'0'))
+    })
+}
+
+fn path_of<'a>(line: &'a mut Line, args: core::fmt::Arguments) -> Result<&'a CStr, Errno> {
+    *line = Line::format(format_args!("{args}\0"));
+    CStr::from_bytes_with_nul(line.as_bytes()).map_err(|_| Errno::ENAMETOOLONG)
+}
+
+fn read_file<'a>(path: &CStr, buf: &'a mut [u8]) -> Result<&'a [u8], Errno> {
+    let fd = sys::open(path, O_RDONLY | O_CLOEXEC)?;
+    let n = sys::read_full(fd.raw(), buf)?;
+    Ok(&buf[..n])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::string::String;
+
+    #[test]
+    fn pids() {
+        assert_eq!(parse_pid(b"4243"), Some(4243));
+        assert_eq!(parse_pid(b""), None);
+        assert_eq!(parse_pid(b"12x"), None);
+        assert_eq!(parse_pid(b"9999999999"), None);
+    }
+
+    #[test]
+    fn own_status_and_dispositions() {
+        let mut buf = [0u8; 4096];
+        let text = status(0, &mut buf).unwrap();
+        assert!(text.starts_with(b"Name:"));
+        assert!(dispositions(0).is_ok());
+        let pid = std::process::id() as i32;
+        assert!(dispositions(pid).is_ok());
+        assert_eq!(dispositions(-5), Err(Errno::ENOENT));
+    }
+
+    #[test]
+    fn first_child_is_found() {
+        use std::io::{BufRead, BufReader};
+        // sh is single-threaded: its children are its main task's.
+        let mut sh = std::process::Command::new("sh")
+            .args(["-c", "sleep 5 & echo $!; wait"])
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        BufReader::new(sh.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let sleep: i32 = line.trim().parse().unwrap();
+        let got = first_child(sh.id() as i32);
+        // SAFETY: kill takes two integers.
+        unsafe { syscalls::syscall2(syscalls::Sysno::kill, sleep as usize, 9) }.unwrap();
+        sh.wait().unwrap();
+        assert_eq!(got, Ok(sleep));
+    }
+}
