@@ -79,6 +79,10 @@ fn host_column_matches_the_sc_crate() {
         ("kill", sc::nr::KILL),
         ("rt_sigprocmask", sc::nr::RT_SIGPROCMASK),
         ("rt_sigtimedwait", sc::nr::RT_SIGTIMEDWAIT),
+        ("rt_sigaction", sc::nr::RT_SIGACTION),
+        ("setpgid", sc::nr::SETPGID),
+        ("getpgid", sc::nr::GETPGID),
+        ("ioctl", sc::nr::IOCTL),
         ("exit_group", sc::nr::EXIT_GROUP),
     ]
     .into();
