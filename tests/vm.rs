@@ -105,6 +105,83 @@ static COMMANDS: SharedBoot = SharedBoot::new("commands", |vm: &mut Vm| {
         .run("trace", ["--trace", "pid"]);
 });
 
+/// The boot for the signal rules (docs/signals.md), by `kill` from a
+/// busybox shell in the guest: each signal reaches COMMAND once, a
+/// SIGHUP-reloading service survives, the escalation for a PID 1 without
+/// handler, ignored signals, an inherited SIGCHLD ignore, and a script
+/// without `#!`.
+static SIGNALS: SharedBoot = SharedBoot::new("signals", |vm: &mut Vm| {
+    let busybox = busybox(vm.arch());
+    vm.file("/bin/busybox", 0o755, busybox)
+        .file(
+            "/noshebang",
+            0o755,
+            b"echo \"ran $0 $*\"; exit 4\n".to_vec(),
+        )
+        .command_as(
+            "install busybox",
+            0,
+            ["/bin/busybox", "--install", "-s", "/bin"],
+        );
+    for (label, mode) in [("once", ""), ("once init", "--init")] {
+        vm.command_as(
+            label,
+            0,
+            [
+                "sh",
+                "-c",
+                &format!(
+                    "ns-tool pid {mode} -- sh -c '{COUNTER}' & p=$!; sleep 1; \
+                     for s in TERM HUP HUP USR1; do kill -$s $p; sleep 0.3; done; \
+                     kill -USR2 $p; wait $p; echo status=$?"
+                ),
+            ],
+        );
+    }
+    vm.command_as(
+        "escalate",
+        0,
+        [
+            "sh",
+            "-c",
+            "ns-tool pid -- sleep 300 & p=$!; sleep 1; kill -TERM $p; sleep 0.3; \
+             kill -TERM $p; wait $p; echo status=$?",
+        ],
+    )
+    .command_as(
+        "ignored",
+        0,
+        [
+            "sh",
+            "-c",
+            "trap '' INT HUP; ns-tool pid -- sh -c 'echo ready; sleep 1; echo done' & p=$!; \
+             sleep 0.5; kill -INT $p; kill -HUP $p; sleep 0.2; kill -INT $p; wait $p; \
+             echo status=$?",
+        ],
+    )
+    // (busybox sh's `trap '' CHLD` does not ignore it: /init does.)
+    .command_as(
+        "sigchld ignored",
+        0,
+        [
+            "/bin/ns-tool",
+            "pid",
+            "--init",
+            "--",
+            "grep",
+            "SigIgn",
+            "/proc/self/status",
+        ],
+    )
+    .ignoring(&[linux_raw_sys::general::SIGCHLD])
+    .run("no shebang", ["pid", "--", "/noshebang", "a", "b"]);
+});
+
+/// A counting COMMAND for the guest: "got SIG" for each signal it
+/// handles, "bye" and exit 0 on SIGUSR2.
+const COUNTER: &str = "for s in HUP INT TERM USR1; do trap \"echo got $s\" $s; done; \
+                       trap \"echo bye; exit 0\" USR2; while :; do sleep 0.05; done";
+
 /// A shell function for the guest: `count N` prints how many `sleep N`
 /// processes are alive (busybox has no pgrep); like grep -c, it exits 1
 /// when there are none.
@@ -162,6 +239,11 @@ on_both_arches!(
     user_namespace_as_nobody,
     nesting,
     trace_numbers_are_the_archs,
+    each_signal_once,
+    escalation_only_for_a_dropped_signal,
+    ignored_signals_stay_ignored,
+    sigchld_ignored_does_not_hang,
+    script_without_shebang,
 );
 
 /// What `ns-tool pid` prints when it succeeds, as root: `child` is the
@@ -445,4 +527,62 @@ fn trace_numbers_are_the_archs(arch: Arch) {
         step = step.stderr_contains(want);
     }
     keep(arch, "trace", &step.stderr());
+}
+
+/// Each signal sent to ns-tool reaches COMMAND once, and a service that
+/// handles SIGHUP survives two of them (at 826b3f9 the second HUP killed
+/// it); as PID 1 and under --init. (No SIGINT: `cmd &` ignores it.)
+fn each_signal_once(arch: Arch) {
+    let boot = SIGNALS.get(arch);
+    boot.step("install busybox").success();
+    for label in ["once", "once init"] {
+        boot.step(label)
+            .success()
+            .stdout_eq("got TERM\ngot HUP\ngot HUP\ngot USR1\nbye\nstatus=0\n")
+            .stderr_eq("");
+    }
+}
+
+/// `sleep` as PID 1 has no handler: the first SIGTERM is dropped (ns-tool
+/// says so), the second kills the namespace (said after), exit 137. (Not
+/// SIGINT: the shell runs `cmd &` with SIGINT ignored, so ns-tool rightly
+/// leaves it alone; see `ignored_signals_stay_ignored`.)
+fn escalation_only_for_a_dropped_signal(arch: Arch) {
+    let boot = SIGNALS.get(arch);
+    boot.step("escalate")
+        .success()
+        .stdout_eq("status=137\n")
+        .stderr_eq(
+            "ns-tool: sleep is PID 1 of its namespace and has no handler for SIGTERM, so the \
+             kernel dropped it; send it again to kill the namespace\n\
+             ns-tool: SIGTERM again: killed the namespace (SIGKILL to sleep, its PID 1)\n",
+        );
+}
+
+/// Signals the caller ignored (`trap ''`) are neither acted on nor
+/// passed on: COMMAND runs to its end.
+fn ignored_signals_stay_ignored(arch: Arch) {
+    let boot = SIGNALS.get(arch);
+    boot.step("ignored")
+        .success()
+        .stdout_eq("ready\ndone\nstatus=0\n")
+        .stderr_eq("");
+}
+
+/// Started with SIGCHLD ignored, ns-tool still sees its child end.
+fn sigchld_ignored_does_not_hang(arch: Arch) {
+    let boot = SIGNALS.get(arch);
+    // COMMAND inherits it ignored, as it would without ns-tool (bit 16).
+    boot.step("sigchld ignored")
+        .success()
+        .stdout_eq("SigIgn:\t0000000000010000\n");
+}
+
+/// A script without `#!` runs with /bin/sh, as execvp(3) runs it.
+fn script_without_shebang(arch: Arch) {
+    let boot = SIGNALS.get(arch);
+    boot.step("no shebang")
+        .code(4)
+        .stdout_eq("ran /noshebang a b\n")
+        .stderr_eq("");
 }

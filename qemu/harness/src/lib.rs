@@ -248,9 +248,25 @@ impl Vm {
                 uid: id,
                 gid: id,
                 timeout_ms,
+                ignored: 0,
                 argv: argv.into_iter().map(String::into_bytes).collect(),
             },
         )
+    }
+
+    /// Start the last `run` step with the signals `sigs` ignored (SIG_IGN
+    /// survives exec), as `nohup` or a shell's `cmd &` would.
+    pub fn ignoring(&mut self, sigs: &[u32]) -> &mut Self {
+        let Some(Step::Run { ignored, .. }) = self.steps.last_mut() else {
+            panic!("ignoring() follows a run step");
+        };
+        for sig in sigs {
+            *ignored |= 1 << (sig - 1);
+        }
+        let info = self.info.last_mut().unwrap();
+        info.description
+            .push_str(&format!(" with signals {sigs:?} ignored"));
+        self
     }
 
     /// The target of a symbolic link in the guest, as the step's stdout
@@ -628,6 +644,7 @@ mod tests {
                 uid: 65534,
                 gid: 65534,
                 timeout_ms: 20_000,
+                ignored: 0,
                 argv: vec![b"/bin/ns-tool".to_vec(), b"pid".to_vec(), b"x".to_vec()]
             }
         );

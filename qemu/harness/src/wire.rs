@@ -12,9 +12,9 @@
 //! string survives:
 //!
 //! ```text
-//! ns-vm-plan 1
+//! ns-vm-plan 2
 //! deadline_ms 30000
-//! run 0 0 10000 2f62696e2f6e732d746f6f6c 706964
+//! run 0 0 10000 0 2f62696e2f6e732d746f6f6c 706964
 //! readlink 2f70726f632f312f6e732f706964
 //! exec 2f62696e2f6e732d746f6f6c 706964
 //! ```
@@ -22,8 +22,10 @@
 //! * `deadline_ms`: the guest powers itself off this long after /init
 //!   started, whatever is still running (the guest's own watchdog; the host
 //!   has a wall-clock timeout of its own on top).
-//! * `run UID GID TIMEOUT_MS ARGV...`: fork, switch to UID/GID, exec ARGV
-//!   with stdout and stderr captured through pipes; kill it after TIMEOUT_MS.
+//! * `run UID GID TIMEOUT_MS IGNORED ARGV...`: fork, switch to UID/GID, set
+//!   the signals in the mask IGNORED (decimal, bit N-1 for signal N) to
+//!   SIG_IGN, exec ARGV with stdout and stderr captured through pipes; kill
+//!   it after TIMEOUT_MS. (A busybox shell cannot ignore SIGCHLD itself.)
 //! * `readlink PATH`: a built-in (the initramfs has no shell): the link's
 //!   target is reported as the step's stdout, exit status 0.
 //! * `exec ARGV...`: /init replaces itself with ARGV (keeping PID 1). Its
@@ -51,7 +53,7 @@ use std::fmt::Write as _;
 pub const MARKER: &str = "@@ns-vm ";
 
 /// The first line of a plan file.
-pub const PLAN_MAGIC: &str = "ns-vm-plan 1";
+pub const PLAN_MAGIC: &str = "ns-vm-plan 2";
 
 /// Where the harness puts the plan in the initramfs, and vm-init reads it.
 pub const PLAN_PATH: &str = "/vm-plan";
@@ -62,12 +64,13 @@ pub const CHUNK: usize = 192;
 /// One thing for the guest to do.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Step {
-    /// Run a program as `uid`/`gid`, capture its output, kill it after
-    /// `timeout_ms`.
+    /// Run a program as `uid`/`gid` with the signals of the mask `ignored`
+    /// set to SIG_IGN, capture its output, kill it after `timeout_ms`.
     Run {
         uid: u32,
         gid: u32,
         timeout_ms: u64,
+        ignored: u64,
         argv: Vec<Vec<u8>>,
     },
     /// Report the target of a symbolic link (e.g. `/proc/1/ns/pid`).
@@ -93,9 +96,10 @@ impl Plan {
                     uid,
                     gid,
                     timeout_ms,
+                    ignored,
                     argv,
                 } => {
-                    let _ = write!(s, "run {uid} {gid} {timeout_ms}");
+                    let _ = write!(s, "run {uid} {gid} {timeout_ms} {ignored}");
                     for a in argv {
                         s.push(' ');
                         s.push_str(&plan_arg(a));
@@ -149,6 +153,7 @@ impl Plan {
                     let uid = u32::try_from(num(f.next())?).map_err(|_| bad("bad uid"))?;
                     let gid = u32::try_from(num(f.next())?).map_err(|_| bad("bad gid"))?;
                     let timeout_ms = num(f.next())?;
+                    let ignored = num(f.next())?;
                     let argv = f.map(bytes).collect::<Result<Vec<_>, _>>()?;
                     if argv.is_empty() {
                         return Err(bad("empty argv"));
@@ -157,6 +162,7 @@ impl Plan {
                         uid,
                         gid,
                         timeout_ms,
+                        ignored,
                         argv,
                     });
                 }
@@ -416,6 +422,7 @@ mod tests {
                     uid: 65534,
                     gid: 65534,
                     timeout_ms: 5000,
+                    ignored: 1 << 16,
                     argv: vec![b"/bin/ns-tool".to_vec(), b"pid".to_vec(), b"a b\n".to_vec()],
                 },
                 Step::Readlink {
@@ -427,17 +434,17 @@ mod tests {
             ],
         };
         let text = plan.encode();
-        assert!(text.starts_with("ns-vm-plan 1\ndeadline_ms 30000\nrun 65534 65534 5000 "));
+        assert!(text.starts_with("ns-vm-plan 2\ndeadline_ms 30000\nrun 65534 65534 5000 65536 "));
         assert_eq!(Plan::decode(&text).unwrap(), plan);
     }
 
     #[test]
     fn plan_errors_name_the_line() {
-        let err = Plan::decode("ns-vm-plan 1\nrun 0 0 x 41\n").unwrap_err();
+        let err = Plan::decode("ns-vm-plan 2\nrun 0 0 x 0 41\n").unwrap_err();
         assert!(err.contains("line 2"), "{err}");
         assert!(Plan::decode("something else\n").is_err());
-        assert!(Plan::decode("ns-vm-plan 1\nexec\n").is_err());
-        assert!(Plan::decode("ns-vm-plan 1\nfly 1\n").is_err());
+        assert!(Plan::decode("ns-vm-plan 2\nexec\n").is_err());
+        assert!(Plan::decode("ns-vm-plan 2\nfly 1\n").is_err());
     }
 
     #[test]

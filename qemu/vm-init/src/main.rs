@@ -109,9 +109,11 @@ fn main() {
                 uid,
                 gid,
                 timeout_ms,
+                ignored,
                 argv,
             } => {
-                let out = run::run(argv, *uid, *gid, Duration::from_millis(*timeout_ms));
+                let timeout = Duration::from_millis(*timeout_ms);
+                let out = run::run(argv, *uid, *gid, *ignored, timeout);
                 report(index, &out);
             }
             Step::Readlink { path } => match run::readlink(path) {

@@ -38,13 +38,27 @@ fn command(argv: &[Vec<u8>]) -> Command {
     cmd
 }
 
-/// Run `argv` as `uid`/`gid` (supplementary groups dropped), capturing its
-/// output; SIGKILL it after `timeout`.
-pub fn run(argv: &[Vec<u8>], uid: u32, gid: u32, timeout: Duration) -> Outcome {
+/// Run `argv` as `uid`/`gid` (supplementary groups dropped) with the
+/// signals of the mask `ignored` set to SIG_IGN, capturing its output;
+/// SIGKILL it after `timeout`.
+pub fn run(argv: &[Vec<u8>], uid: u32, gid: u32, ignored: u64, timeout: Duration) -> Outcome {
     let mut cmd = command(argv);
     cmd.stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
+    if ignored != 0 {
+        // SAFETY: signal(2) is async-signal-safe; SIG_IGN survives exec.
+        unsafe {
+            cmd.pre_exec(move || {
+                for sig in 1..=64 {
+                    if ignored & 1 << (sig - 1) != 0 {
+                        libc::signal(sig, libc::SIG_IGN);
+                    }
+                }
+                Ok(())
+            });
+        }
+    }
     if uid != 0 || gid != 0 {
         // std sets the gid first and, being root, clears the supplementary
         // groups before it sets the uid.
