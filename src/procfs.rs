@@ -53,9 +53,11 @@ fn path_of<'a>(line: &'a mut Line, args: core::fmt::Arguments) -> Result<&'a CSt
     CStr::from_bytes_with_nul(line.as_bytes()).map_err(|_| Errno::ENAMETOOLONG)
 }
 
+/// One read(2) is enough: /proc makes these files whole on each read, and
+/// they are far shorter than the buffer.
 fn read_file<'a>(path: &CStr, buf: &'a mut [u8]) -> Result<&'a [u8], Errno> {
     let fd = sys::open(path, O_RDONLY | O_CLOEXEC)?;
-    let n = sys::read_full(fd.raw(), buf)?;
+    let n = sys::read(fd.raw(), buf)?;
     Ok(&buf[..n])
 }
 
