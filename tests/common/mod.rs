@@ -1,6 +1,8 @@
 //! Helpers shared by the host integration tests.
 #![allow(dead_code)]
 
+pub mod pty;
+
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
 use std::os::unix::process::CommandExt;
