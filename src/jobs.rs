@@ -17,11 +17,11 @@
 //! the terminating signals a PID 1 may drop). docs/signals.md has the
 //! whole set of rules.
 
-use linux_raw_sys::general::{__WALL, O_CLOEXEC, SIGKILL};
+use linux_raw_sys::general::{__WALL, SIGKILL};
 use linux_raw_sys::prctl::PR_SET_PDEATHSIG;
 
 use crate::error::Error;
-use crate::sys::{self, Fd, Fork, SigSet};
+use crate::sys::{self, Fork, SigSet};
 
 /// Standard input, where ns-tool looks for its controlling terminal (as
 /// tini does).
@@ -69,38 +69,30 @@ impl Terminal {
     }
 }
 
-/// The sentinel, and the pipe that tells it which group to join.
+/// The sentinel, a child of ns-tool.
 #[derive(Debug)]
 pub struct Sentinel {
     /// Its PID.
     pub pid: i32,
-    told: Option<Fd>,
 }
 
 impl Sentinel {
     /// Fork the sentinel. Call it before unshare(CLONE_NEWPID), so that it
-    /// lives in ns-tool's own PID namespace and can signal ns-tool. It
-    /// passes on the signals of `set` that reach its group, except those
+    /// lives in ns-tool's own PID namespace and can signal ns-tool (`me`).
+    /// It passes on the signals of `set` that reach its group, except those
     /// ns-tool sent itself.
-    pub fn spawn(set: SigSet) -> Result<Sentinel, Error> {
-        let (rx, tx) = sys::pipe(O_CLOEXEC).map_err(Error::ctx("pipe2"))?;
+    pub fn spawn(set: SigSet, me: i32) -> Result<Sentinel, Error> {
         match sys::fork().map_err(Error::ctx("fork"))? {
-            Fork::Child => {
-                drop(tx);
-                watch(rx, set)
-            }
-            Fork::Parent(pid) => Ok(Sentinel {
-                pid,
-                told: Some(tx),
-            }),
+            Fork::Child => watch(set, me),
+            Fork::Parent(pid) => Ok(Sentinel { pid }),
         }
     }
 
-    /// Tell the sentinel to join `group` and start watching.
-    pub fn join(&mut self, group: i32) {
-        if let Some(tx) = self.told.take() {
-            let _ = sys::write(tx.raw(), &group.to_ne_bytes());
-        }
+    /// Move the sentinel into `group`, before COMMAND is let go: a parent
+    /// may set the group of a child that has not exec'd, so no Ctrl-Z can
+    /// come before the sentinel is there to see it.
+    pub fn join(&self, group: i32) {
+        let _ = sys::setpgid(self.pid, group);
     }
 
     /// End the sentinel and collect it.
@@ -110,25 +102,28 @@ impl Sentinel {
     }
 }
 
-/// The sentinel's whole life: die with ns-tool, join the group it is
-/// told, then pass on what reaches it.
-fn watch(rx: Fd, set: SigSet) -> ! {
+/// What a sentinel's report carries as its value: who sent the signal to
+/// COMMAND's group (its PID as ns-tool sees it), or this for the kernel
+/// (the terminal).
+pub const FROM_TERMINAL: i32 = 0;
+
+/// The sentinel's whole life: die with ns-tool (`parent`), and pass on
+/// what reaches its group, saying who sent it.
+fn watch(set: SigSet, parent: i32) -> ! {
     let _ = sys::prctl(PR_SET_PDEATHSIG, SIGKILL as usize);
-    let parent = sys::getppid();
-    let mut group = [0u8; 4];
-    // End of file: ns-tool ended (or died before the prctl) first.
-    let joined = sys::read_full(rx.raw(), &mut group) == Ok(group.len())
-        && sys::setpgid(0, i32::from_ne_bytes(group)).is_ok();
-    drop(rx);
-    if !joined {
+    // ns-tool died before the prctl: nobody to report to.
+    if sys::getppid() != parent {
         sys::exit_group(0);
     }
+    let me = sys::getpid();
     loop {
         // Everything was blocked before the fork: what is not in `set`
         // stays pending and harmless.
-        if let Ok(info) = sys::sigwait(&set, false) {
-            if info.sender() != Some(parent) {
-                let _ = sys::kill(parent, info.sig);
+        if let Ok(info) = sys::sigwait(&set, None) {
+            let sender = info.sender();
+            if sender != Some(parent) {
+                let from = sender.unwrap_or(FROM_TERMINAL);
+                let _ = sys::sigqueue(parent, info.sig, me, from);
             }
         }
     }

@@ -24,7 +24,7 @@ use crate::argv::Argv;
 use crate::error::{Error, EXIT_FAILURE, WRITE_STDOUT};
 use crate::jobs::{Sentinel, Terminal};
 use crate::out::{ErrnoText, Escaped};
-use crate::signals::{Inherited, FROM_TERMINAL};
+use crate::signals::{Inherited, WATCHED};
 use crate::supervise::{self, Supervisor};
 use crate::sys::{self, Errno, Fd, Fork, SigSet, WaitStatus};
 use crate::{errln, exec, ns, outln, signals, trace};
@@ -85,14 +85,14 @@ pub fn run(opts: &PidOpts, argv: &Argv) -> Result<i32, Error> {
         me,
     };
     // Before unshare, so that the sentinel lives in our PID namespace.
-    let mut job = match (plan.demo(), Terminal::on_stdin()) {
+    let job = match (plan.demo(), Terminal::on_stdin()) {
         (false, Some(terminal)) => Some(Job {
             terminal,
-            sentinel: Sentinel::spawn(SigSet(FROM_TERMINAL.0 & inherited.waited().0))?,
+            sentinel: Sentinel::spawn(SigSet(WATCHED.0 & inherited.waited().0), me)?,
         }),
         _ => None,
     };
-    let result = namespace_and_fork(&plan, ids, job.as_mut());
+    let result = namespace_and_fork(&plan, ids, job.as_ref());
     if let Some(job) = job {
         job.sentinel.stop();
     }
@@ -102,7 +102,7 @@ pub fn run(opts: &PidOpts, argv: &Argv) -> Result<i32, Error> {
 fn namespace_and_fork(
     plan: &Plan,
     ids: Option<(u32, u32)>,
-    job: Option<&mut Job>,
+    job: Option<&Job>,
 ) -> Result<i32, Error> {
     if plan.demo() {
         outln!("Creating new PID namespace...").map_err(stdout_err)?;
@@ -150,7 +150,7 @@ fn stdout_err(e: Errno) -> Error {
 /// Fork the first process of the PID namespace at nesting `level` (1 is
 /// the one ns-tool created), then supervise it from outside. `job` is
 /// the top ns-tool's terminal and sentinel.
-fn fork_into_namespace(plan: &Plan, level: u8, job: Option<&mut Job>) -> Result<i32, Error> {
+fn fork_into_namespace(plan: &Plan, level: u8, job: Option<&Job>) -> Result<i32, Error> {
     // The child blocks on `go` until this side writes its PID (as this
     // side sees it, four bytes): then the output keeps its order, the child
     // can name itself in traces, and a child that reads end-of-file

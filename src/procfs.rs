@@ -27,6 +27,19 @@ pub fn dispositions(pid: i32) -> Result<Dispositions, Errno> {
     Dispositions::parse(status(pid, &mut buf)?).ok_or(Errno::EINVAL)
 }
 
+/// Whether process `pid` is stopped (state `T` or `t` in
+/// `/proc/<pid>/stat`); `Err` once it is gone.
+pub fn stopped(pid: i32) -> Result<bool, Errno> {
+    let mut path = Line::new();
+    let path = path_of(&mut path, format_args!("/proc/{pid}/stat"))?;
+    let mut buf = [0u8; 512];
+    let stat = read_file(path, &mut buf)?;
+    // "pid (comm) S ...": comm may hold anything, so look after its last ')'.
+    let after = stat.iter().rposition(|&b| b == b')').ok_or(Errno::EINVAL)?;
+    let state = stat.get(after + 2).copied().ok_or(Errno::EINVAL)?;
+    Ok(state == b'T' || state == b't')
+}
+
 /// The oldest living child of `pid`, from
 /// `/proc/<pid>/task/<pid>/children` (a single-threaded process; the
 /// kernel lists children oldest first).
@@ -83,6 +96,30 @@ mod tests {
         let pid = std::process::id() as i32;
         assert!(dispositions(pid).is_ok());
         assert_eq!(dispositions(-5), Err(Errno::ENOENT));
+    }
+
+    #[test]
+    fn stopped_state() {
+        let mut child = std::process::Command::new("sleep")
+            .arg("5")
+            .spawn()
+            .unwrap();
+        let pid = child.id() as i32;
+        assert_eq!(stopped(pid), Ok(false));
+        // SAFETY: kill takes two integers.
+        unsafe { syscalls::syscall2(syscalls::Sysno::kill, pid as usize, 19) }.unwrap();
+        let mut seen = false;
+        for _ in 0..100 {
+            if stopped(pid) == Ok(true) {
+                seen = true;
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        child.kill().unwrap();
+        child.wait().unwrap();
+        assert!(seen);
+        assert!(stopped(pid).is_err(), "gone");
     }
 
     #[test]

@@ -24,7 +24,7 @@ pub const JOB_STOP: SigSet = SigSet::of(&[SIGTSTP, SIGTTIN, SIGTTOU]);
 
 /// What the terminal sentinel passes on to its ns-tool: the signals the
 /// terminal sends that a namespace's PID 1 may drop, and the stops.
-pub const FROM_TERMINAL: SigSet = SigSet(TERMINATING.0 | JOB_STOP.0);
+pub const WATCHED: SigSet = SigSet(TERMINATING.0 | JOB_STOP.0);
 
 /// The signal state ns-tool was started with, which COMMAND must get
 /// back: the blocked mask, and which signals the caller ignored (`nohup`
@@ -166,7 +166,7 @@ mod tests {
         assert!(CATCHABLE.contains(SIGTERM) && CATCHABLE.contains(64));
         assert!(!CATCHABLE.contains(SIGKILL) && !CATCHABLE.contains(SIGSTOP));
         assert!(TERMINATING.contains(SIGINT) && !TERMINATING.contains(10));
-        assert!(FROM_TERMINAL.contains(SIGTSTP) && FROM_TERMINAL.contains(SIGQUIT));
+        assert!(WATCHED.contains(SIGTSTP) && WATCHED.contains(SIGQUIT));
         assert_eq!(SigSet::of(&[1, 64]).0, 1 | 1 << 63);
     }
 

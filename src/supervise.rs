@@ -11,8 +11,8 @@
 //! blocked ones. docs/signals.md gives each rule with its reason.
 
 use linux_raw_sys::general::{
-    __WALL, SIGCHLD, SIGCONT, SIGINT, SIGKILL, SIGSTOP, SIG_BLOCK, SIG_SETMASK, SIG_UNBLOCK,
-    WNOHANG, WUNTRACED,
+    __WALL, SIGCHLD, SIGCONT, SIGINT, SIGKILL, SIGSTOP, SIGTSTP, SIG_BLOCK, SIG_SETMASK,
+    SIG_UNBLOCK, WNOHANG, WUNTRACED,
 };
 
 use crate::error::Error;
@@ -117,6 +117,11 @@ pub struct Supervisor<'a> {
     pub dropped: u32,
     /// The top ns-tool killed the namespace itself.
     pub escalated: bool,
+    /// COMMAND was stopped by us while its own SIGTSTP handler may have
+    /// been running (a full-screen program cleaning up): send it SIGTSTP
+    /// again when it is back in the foreground, so that it goes through
+    /// its suspend-and-resume once more and redraws (see `stop_child`).
+    pub redraw: bool,
 }
 
 impl<'a> Supervisor<'a> {
@@ -137,13 +142,14 @@ impl<'a> Supervisor<'a> {
             me,
             dropped: 0,
             escalated: false,
+            redraw: false,
         }
     }
 
     /// Run the loop until `child` has ended; returns how it ended.
     pub fn run(&mut self) -> Result<WaitStatus, Error> {
         loop {
-            let info = match sys::sigwait(&self.waited, false) {
+            let info = match sys::sigwait(&self.waited, None) {
                 Ok(info) => info,
                 Err(Errno::EINTR) => continue,
                 Err(e) => return Err(Error::sys("rt_sigtimedwait", e)),
@@ -246,11 +252,8 @@ impl<'a> Supervisor<'a> {
             return Ok(None);
         }
         // If COMMAND ignores it, nothing stops (as with no namespace).
-        let ignores = self
-            .command()
-            .and_then(procfs::dispositions)
-            .is_ok_and(|d| d.ignored.contains(sig));
-        if ignores {
+        let d = self.command().and_then(procfs::dispositions).ok();
+        if d.is_some_and(|d| d.ignored.contains(sig)) {
             return Ok(None);
         }
         let stops_itself = !self.command_is_init;
@@ -267,7 +270,14 @@ impl<'a> Supervisor<'a> {
             // would have sent it.
             let _ = sys::kill(self.group_target(), sig);
         }
-        if self.depth == 0 {
+        if self.depth > 0 {
+            // COMMAND is further down: stop only once it has, or a quick
+            // `fg` would continue it in the middle of its own SIGTSTP
+            // handler (top then fails its tcsetattr with EINTR).
+            if !self.command_stops() {
+                return Ok(None);
+            }
+        } else {
             if stops_itself {
                 // An ordinary COMMAND stops by itself; its SIGCHLD says
                 // when (see `reap`), and we follow.
@@ -276,9 +286,37 @@ impl<'a> Supervisor<'a> {
             if let Some(ended) = self.stop_child()? {
                 return Ok(Some(ended));
             }
+            // A PID 1 with a SIGTSTP handler ran it (or will, when
+            // continued), but its own attempt to stop was dropped: unless
+            // that attempt is what we saw (COMMAND signalled its group, as
+            // vim does), have it run the handler again once it is back.
+            let asked_by_command = self.sentinel != 0
+                && info.sender() == Some(self.sentinel)
+                && info.value == self.child;
+            self.redraw |= sig == SIGTSTP
+                && !asked_by_command
+                && d.is_some_and(|d| d.caught.contains(SIGTSTP));
         }
         self.stop_self(sig);
         Ok(None)
+    }
+
+    /// Wait until COMMAND, further down and not our child, is stopped:
+    /// /proc, every 10 ms, for at most two seconds. False if it never
+    /// stops (a handler that does not stop) or is gone.
+    fn command_stops(&self) -> bool {
+        let Ok(command) = self.command() else {
+            return false;
+        };
+        for _ in 0..200 {
+            match procfs::stopped(command) {
+                Ok(true) => return true,
+                Ok(false) => {}
+                Err(_) => return false,
+            }
+            let _ = sys::sigwait(&SigSet(0), Some(10));
+        }
+        false
     }
 
     /// Stop the child with SIGSTOP (which the kernel does deliver to a
@@ -310,18 +348,21 @@ impl<'a> Supervisor<'a> {
         self.resume();
         // The SIGCONT that woke us is queued: take it, so the job is not
         // resumed twice.
-        let _ = sys::sigwait(&SigSet::of(&[SIGCONT]), true);
+        let _ = sys::sigwait(&SigSet::of(&[SIGCONT]), Some(0));
     }
 
     /// Continue the job: give the child's group the terminal back if we
     /// are in the foreground (after `fg`, not `bg`), then SIGCONT it.
-    fn resume(&self) {
-        if let Some(terminal) = &self.terminal {
-            if self.child_leads_group && terminal.foreground() {
-                terminal.hand_to(self.child);
-            }
+    fn resume(&mut self) {
+        let foreground = self.terminal.is_some_and(|t| t.foreground());
+        if foreground && self.child_leads_group {
+            self.terminal.unwrap().hand_to(self.child);
         }
         let _ = sys::kill(self.group_target(), SIGCONT);
+        if foreground && self.redraw {
+            self.redraw = false;
+            let _ = sys::kill(self.child, SIGTSTP);
+        }
     }
 
     /// The child's whole group if it leads one, else the child alone.

@@ -647,6 +647,8 @@ pub struct SigInfo {
     /// it lives in an ancestor namespace); valid only for signals sent by
     /// a process (see [`SigInfo::sender`]).
     pub pid: i32,
+    /// `si_int`: the value a [`sigqueue`]d signal carries.
+    pub value: i32,
 }
 
 impl SigInfo {
@@ -668,9 +670,10 @@ impl SigInfo {
 
 /// [rt_sigtimedwait(2)]: wait until one of the signals in `set` (which
 /// must be blocked) is pending, take it, and say what it was and who sent
-/// it. With `poll`, do not wait: `EAGAIN` if none is pending. Works for a
-/// namespace's PID 1 too: the kernel drops unhandled signals sent to PID 1,
-/// but queues blocked ones.
+/// it. With a `timeout` in milliseconds, give up after it with `EAGAIN`
+/// (`Some(0)`: do not wait at all). Works for a namespace's PID 1 too: the
+/// kernel drops unhandled signals sent to PID 1, but queues blocked ones.
+/// On an empty `set` it is a sleep that no blocked signal cuts short.
 ///
 /// Syscall number: x86_64 128, aarch64 137.
 ///
@@ -678,12 +681,13 @@ impl SigInfo {
 /// `EAGAIN` (`poll` and nothing pending).
 ///
 /// [rt_sigtimedwait(2)]: https://man7.org/linux/man-pages/man2/rt_sigtimedwait.2.html
-pub fn sigwait(set: &SigSet, poll: bool) -> Result<SigInfo, Errno> {
+pub fn sigwait(set: &SigSet, timeout: Option<u32>) -> Result<SigInfo, Errno> {
     // siginfo_t is 128 bytes; on 64-bit Linux si_code is at byte 8 and the
     // union (si_pid first) at byte 16.
     let mut info = [0i32; 32];
-    let zero = [0u64; 2];
-    let timeout = if poll { zero.as_ptr() as usize } else { 0 };
+    // struct timespec: seconds, nanoseconds.
+    let ts = timeout.map(|ms| [u64::from(ms / 1000), u64::from(ms % 1000) * 1_000_000]);
+    let timeout_ptr = ts.as_ref().map_or(0, |t| t.as_ptr() as usize);
     // SAFETY: `set` is a live 8-byte sigset, `info` a writable 128-byte
     // siginfo_t, `timeout` null or a live zero timespec.
     let r = unsafe {
@@ -691,7 +695,7 @@ pub fn sigwait(set: &SigSet, poll: bool) -> Result<SigInfo, Errno> {
             Sysno::rt_sigtimedwait,
             set as *const SigSet as usize,
             info.as_mut_ptr() as usize,
-            timeout,
+            timeout_ptr,
             core::mem::size_of::<SigSet>(),
         )
     };
@@ -699,6 +703,7 @@ pub fn sigwait(set: &SigSet, poll: bool) -> Result<SigInfo, Errno> {
         sig: *r.as_ref().unwrap_or(&0) as u32,
         code: info[2],
         pid: info[4],
+        value: info[6],
     };
     if trace::enabled() {
         let shown: &dyn core::fmt::Display = match r {
@@ -710,12 +715,48 @@ pub fn sigwait(set: &SigSet, poll: bool) -> Result<SigInfo, Errno> {
             format_args!(
                 "rt_sigtimedwait({}, .., {}, 8)",
                 SigSetText(set.0),
-                if poll { "{0, 0}" } else { "NULL" }
+                TimeoutText(timeout)
             ),
             shown,
         );
     }
     r.map(|_| got)
+}
+
+/// [rt_sigqueueinfo(2)]: send signal `sig` to process `pid` with an
+/// integer `value` (sigqueue(3)); the receiver sees `si_code` SI_QUEUE,
+/// `si_pid` `me` (the caller's PID, which the caller vouches for) and
+/// `si_int` `value`.
+///
+/// Syscall number: x86_64 129, aarch64 138.
+///
+/// Errors: `ESRCH`, `EPERM`, `EAGAIN` (the receiver's queue is full).
+///
+/// [rt_sigqueueinfo(2)]: https://man7.org/linux/man-pages/man2/rt_sigqueueinfo.2.html
+pub fn sigqueue(pid: i32, sig: u32, me: i32, value: i32) -> Result<(), Errno> {
+    // siginfo_t: si_signo, si_errno, si_code, then (at byte 16) si_pid,
+    // si_uid and si_value.
+    let mut info = [0i32; 32];
+    info[0] = sig as i32;
+    info[2] = linux_raw_sys::general::SI_QUEUE;
+    info[4] = me;
+    info[6] = value;
+    // SAFETY: `info` is a live 128-byte siginfo_t the kernel only reads.
+    let r = unsafe {
+        syscall3(
+            Sysno::rt_sigqueueinfo,
+            pid as usize,
+            sig as usize,
+            info.as_ptr() as usize,
+        )
+    };
+    traced!(
+        Sysno::rt_sigqueueinfo,
+        r,
+        "rt_sigqueueinfo({pid}, {}, {{si_code=SI_QUEUE, si_pid={me}, si_int={value}}})",
+        Sig(sig)
+    );
+    r.map(drop)
 }
 
 /// [rt_sigaction(2)], reduced to what ns-tool needs: set signal `sig` to
@@ -906,6 +947,18 @@ impl core::fmt::Display for ArgvText {
             write!(f, "{}", Quoted(unsafe { CStr::from_ptr(p) }.to_bytes()))?;
         }
         f.write_str("]")
+    }
+}
+
+/// Shows a timeout in milliseconds as strace shows a timespec.
+struct TimeoutText(Option<u32>);
+
+impl core::fmt::Display for TimeoutText {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self.0 {
+            None => f.write_str("NULL"),
+            Some(ms) => write!(f, "{{{}, {}}}", ms / 1000, (ms % 1000) * 1_000_000),
+        }
     }
 }
 

@@ -1,0 +1,457 @@
+//! ns-tool in a real terminal, driven as a person would: an interactive
+//! bash on a pseudo-terminal (tests/common/pty.rs), keys typed in, the
+//! screen, the terminal's modes and the processes' states read back.
+//! Ctrl-C and resizes reach COMMAND once; Ctrl-Z, fg and bg work for any
+//! COMMAND, full-screen ones included; a background reader stops instead
+//! of spinning; `stty tostop` never stops ns-tool; interactive shells as
+//! COMMAND exit cleanly. docs/signals.md gives the rules.
+
+mod common;
+
+use std::time::Duration;
+
+use common::pty::{cpu_ticks, find_pids, proc_state, Pty, PROMPT};
+use common::{bin, marker, wait_until};
+
+const T: Duration = Duration::from_secs(10);
+
+/// How COMMAND runs: as PID 1 (ns-tool outside), or as PID 2 under
+/// `--init`.
+const MODES: [&str; 2] = ["", "--init "];
+
+/// A shell at its prompt, with `$NS` set to the ns-tool under test.
+fn shell() -> Pty {
+    let mut pty = Pty::shell();
+    pty.run(&format!("NS={}", bin().display()), T);
+    pty
+}
+
+/// Processes whose argv has `word`.
+fn with_arg(word: &str) -> Vec<u32> {
+    find_pids(|argv| argv.iter().any(|a| *a == word.as_bytes()))
+}
+
+/// ns-tool processes (the ones the caller started, with `word` in their
+/// command line).
+fn ns_tools(word: &str) -> Vec<u32> {
+    find_pids(|argv| {
+        argv.first().is_some_and(|a| a.ends_with(b"ns-tool"))
+            && argv.iter().any(|a| *a == word.as_bytes())
+    })
+}
+
+/// The children of `pid`, from /proc (oldest first).
+fn children(pid: u32) -> Vec<u32> {
+    std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children"))
+        .unwrap_or_default()
+        .split_whitespace()
+        .filter_map(|p| p.parse().ok())
+        .collect()
+}
+
+/// The shell's last job: the ns-tool it started, and that ns-tool's child
+/// running `name` (COMMAND as PID 1, or ns-tool as PID 1 under --init).
+fn job(pty: &mut Pty, name: &str) -> (u32, u32) {
+    let ns_tool: u32 = pty.run("jobs -p %%", T).trim().parse().expect("a job");
+    // Not the sentinel: that one stays in our PID namespace.
+    let ours = std::fs::read_link("/proc/self/ns/pid").unwrap();
+    let mut found = None;
+    assert!(
+        wait_until(5, || {
+            found = children(ns_tool).into_iter().find(|&c| {
+                let named = std::fs::read(format!("/proc/{c}/cmdline"))
+                    .is_ok_and(|a| a.split(|&b| b == 0).next() == Some(name.as_bytes()));
+                let inside =
+                    std::fs::read_link(format!("/proc/{c}/ns/pid")).is_ok_and(|ns| ns != ours);
+                named && inside
+            });
+            found.is_some()
+        }),
+        "{name} under ns-tool {ns_tool}"
+    );
+    (ns_tool, found.unwrap())
+}
+
+/// A file of lines a counting COMMAND appends to, one per signal.
+struct Counts(std::path::PathBuf);
+
+impl Counts {
+    fn new(tag: &str) -> Counts {
+        let path = std::env::temp_dir().join(format!("ns-tool-count-{}-{tag}", std::process::id()));
+        std::fs::write(&path, "").unwrap();
+        Counts(path)
+    }
+
+    /// A COMMAND (dash, as PID 1 or 2) that appends "INT" or "WINCH" per
+    /// signal and prints READY. dash clears a pending signal before its
+    /// trap runs, so none is lost while a trap runs.
+    fn command(&self) -> String {
+        let f = self.0.display();
+        format!(
+            "sh -c 'trap \"echo INT >>{f}\" INT; trap \"echo WINCH >>{f}\" WINCH; \
+             echo READY; while :; do sleep 0.05; done'"
+        )
+    }
+
+    /// How many lines say `what`, once no more have come for half a second
+    /// (a duplicate would come within microseconds).
+    fn settled(&self, what: &str) -> usize {
+        let read = || std::fs::read_to_string(&self.0).unwrap_or_default();
+        let mut last = read();
+        loop {
+            std::thread::sleep(Duration::from_millis(500));
+            let now = read();
+            if now == last {
+                return now.lines().filter(|l| *l == what).count();
+            }
+            last = now;
+        }
+    }
+}
+
+impl Drop for Counts {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+#[test]
+fn ctrl_c_and_resizes_reach_command_once() {
+    // At 826b3f9 a Ctrl-C reached COMMAND twice (from the terminal, and
+    // again from ns-tool; three times under --init), and two resizes gave
+    // three SIGWINCHs.
+    for mode in MODES {
+        let counts = Counts::new(if mode.is_empty() { "pid1" } else { "init" });
+        let mut pty = shell();
+        pty.send(format!("$NS pid {mode}-- {}\r", counts.command()).as_bytes());
+        pty.wait_for("READY\r\n", T).unwrap();
+        pty.send(b"\x03");
+        assert_eq!(counts.settled("INT"), 1, "{mode}Ctrl-C");
+        pty.send(b"\x03");
+        assert_eq!(
+            counts.settled("INT"),
+            2,
+            "{mode}second Ctrl-C, and not killed"
+        );
+        pty.resize(30, 100);
+        assert_eq!(counts.settled("WINCH"), 1, "{mode}first resize");
+        pty.resize(24, 80);
+        assert_eq!(counts.settled("WINCH"), 2, "{mode}second resize");
+        pty.send(b"\x1c"); // Ctrl-\: dash ignores SIGQUIT, its sleep dies
+        pty.send(b"exit\r");
+        drop(pty);
+    }
+}
+
+#[test]
+fn ctrl_z_stops_command_and_ns_tool_and_fg_resumes_them() {
+    for mode in MODES {
+        let mut pty = shell();
+        pty.send(format!("$NS pid {mode}-- cat\r").as_bytes());
+        let cat = pty
+            .wait_foreground(|argv| argv == [&b"cat"[..]], T)
+            .unwrap();
+        pty.send(b"hello\r");
+        pty.wait_for("hello\r\nhello\r\n", T).unwrap();
+        pty.send(b"\x1a");
+        pty.wait_for("Stopped", T).unwrap();
+        pty.wait_for(PROMPT, T).unwrap();
+        let name = if mode.is_empty() {
+            "cat".into()
+        } else {
+            bin_name()
+        };
+        let (ns_tool, _) = job(&mut pty, &name);
+        assert!(
+            wait_until(5, || proc_state(cat) == Some('T')),
+            "{mode}cat is stopped, not running on behind a 'Stopped' job"
+        );
+        assert_eq!(proc_state(ns_tool), Some('T'), "{mode}ns-tool stopped");
+        pty.send(b"fg\r");
+        pty.wait_foreground(|argv| argv == [&b"cat"[..]], T)
+            .unwrap();
+        assert!(wait_until(5, || proc_state(cat) == Some('S')), "{mode}");
+        pty.send(b"again\r");
+        pty.wait_for("again\r\nagain\r\n", T).unwrap();
+        pty.send(b"\x04"); // Ctrl-D: end of input, cat exits 0
+        pty.wait_for(PROMPT, T).unwrap();
+        assert_eq!(pty.run("echo rc=$?", T), "rc=0", "{mode}");
+        assert!(
+            wait_until(5, || proc_state(ns_tool).is_none()
+                && children(ns_tool).is_empty()),
+            "{mode}nothing left, the sentinel included"
+        );
+    }
+}
+
+/// ns-tool's argv[0] as the shell runs it.
+fn bin_name() -> String {
+    bin().display().to_string()
+}
+
+#[test]
+fn a_background_reader_stops_instead_of_spinning() {
+    // At 826b3f9 `ns-tool pid -- cat &` spun at 96% CPU: the kernel drops
+    // SIGTTIN for a PID 1, and the read restarts for ever.
+    for mode in MODES {
+        let mut pty = shell();
+        pty.run(&format!("$NS pid {mode}-- cat &"), T);
+        assert!(
+            wait_until(5, || pty.run("jobs", T).contains("Stopped")),
+            "{mode}the job shows as stopped"
+        );
+        let name = if mode.is_empty() {
+            "cat".into()
+        } else {
+            bin_name()
+        };
+        let (ns_tool, child) = job(&mut pty, &name);
+        let cat = if mode.is_empty() {
+            child
+        } else {
+            children(child)[0]
+        };
+        assert!(wait_until(5, || proc_state(cat) == Some('T')), "{mode}");
+        assert_eq!(proc_state(ns_tool), Some('T'), "{mode}");
+        let before = cpu_ticks(cat).unwrap();
+        std::thread::sleep(Duration::from_millis(500));
+        assert_eq!(
+            cpu_ticks(cat),
+            Some(before),
+            "{mode}no CPU used while stopped"
+        );
+        // fg: it gets the terminal, reads, ends with the input.
+        pty.send(b"fg\r");
+        pty.wait_foreground(|argv| argv == [&b"cat"[..]], T)
+            .unwrap();
+        pty.send(b"line\r\x04");
+        pty.wait_for("line\r\nline\r\n", T).unwrap();
+        pty.wait_for(PROMPT, T).unwrap();
+        assert_eq!(pty.run("echo rc=$?", T), "rc=0", "{mode}");
+    }
+}
+
+#[test]
+fn bg_resumes_a_stopped_job_in_the_background() {
+    let mut pty = shell();
+    let tag = marker(80);
+    let f = std::env::temp_dir().join(format!("ns-tool-bg-{tag}"));
+    pty.send(
+        format!(
+            "$NS pid -- sh -c 'while :; do date +%s%N >{}; sleep 0.05; done' {tag}\r",
+            f.display()
+        )
+        .as_bytes(),
+    );
+    assert!(wait_until(5, || f.exists()));
+    pty.send(b"\x1a");
+    pty.wait_for("Stopped", T).unwrap();
+    pty.wait_for(PROMPT, T).unwrap();
+    let frozen = std::fs::read_to_string(&f).unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(std::fs::read_to_string(&f).unwrap(), frozen, "stopped");
+    pty.run("bg", T);
+    assert!(
+        wait_until(5, || std::fs::read_to_string(&f).unwrap() != frozen),
+        "running again after bg"
+    );
+    assert!(pty.run("jobs", T).contains("Running"));
+    let ns_tool = ns_tools(&tag)[0];
+    assert!(wait_until(5, || proc_state(ns_tool) == Some('S')));
+    pty.run("kill %1", T);
+    let _ = std::fs::remove_file(&f);
+}
+
+/// Run a full-screen program under ns-tool, stop it with Ctrl-Z, bring it
+/// back with fg, and quit it with `quit`: it must survive and redraw, and
+/// leave the terminal as it found it.
+fn full_screen(mode: &str, program: &str, shows: &str, quit: &[u8]) {
+    let mut pty = shell();
+    pty.send(format!("$NS pid {mode}-- {program}\r").as_bytes());
+    pty.wait_screen(|s| s.contains(shows), T).unwrap();
+    let name = program.split(' ').next().unwrap().as_bytes().to_vec();
+    let pid = pty
+        .wait_foreground(|argv| argv.first() == Some(&&name[..]), T)
+        .unwrap();
+    pty.send(b"\x1a");
+    pty.wait_for("Stopped", T).unwrap();
+    pty.wait_for(PROMPT, T).unwrap();
+    assert!(
+        wait_until(5, || proc_state(pid) == Some('T')),
+        "{mode}{program} is stopped"
+    );
+    pty.send(b"fg\r");
+    pty.wait_for(&format!("{program}\r\n"), T).unwrap(); // bash names the job
+                                                         // It redraws: its screen is back (and it still answers keys).
+    pty.wait_screen(|s| s.contains(shows) && !s.contains("Stopped"), T)
+        .unwrap();
+    pty.send(quit);
+    pty.wait_for(PROMPT, T).unwrap();
+    assert_eq!(pty.run("echo rc=$?", T), "rc=0", "{mode}{program}");
+    // The terminal is as the shell left it: canonical mode and echo back.
+    pty.send(b"sleep 0.5\r");
+    pty.wait_foreground(|argv| argv.first() == Some(&&b"sleep"[..]), T)
+        .unwrap();
+    let (icanon, echo, isig) = pty.termios_flags();
+    assert!(
+        icanon && echo && isig,
+        "{mode}{program}: terminal modes restored"
+    );
+}
+
+#[test]
+fn less_survives_ctrl_z_and_fg() {
+    for mode in MODES {
+        full_screen(mode, "less /etc/services", "Network services", b"q");
+    }
+}
+
+#[test]
+fn top_survives_ctrl_z_and_fg() {
+    // At 826b3f9 top, as PID 1, died on Ctrl-Z.
+    for mode in MODES {
+        full_screen(mode, "top -d 1", "load average", b"q");
+    }
+}
+
+#[test]
+fn ctrl_c_twice_does_not_kill_a_program_that_handles_it() {
+    // At 826b3f9 the second Ctrl-C killed less with SIGKILL and left the
+    // terminal in -icanon -echo.
+    let mut pty = shell();
+    pty.send(b"$NS pid -- less /etc/services\r");
+    pty.wait_screen(|s| s.contains("Network services"), T)
+        .unwrap();
+    let less = pty
+        .wait_foreground(|argv| argv.first() == Some(&&b"less"[..]), T)
+        .unwrap();
+    for _ in 0..3 {
+        pty.send(b"\x03");
+        std::thread::sleep(Duration::from_millis(300));
+    }
+    assert!(
+        matches!(proc_state(less), Some('S' | 'R')),
+        "less still runs"
+    );
+    pty.send(b"q");
+    pty.wait_for(PROMPT, T).unwrap();
+    assert_eq!(pty.run("echo rc=$?", T), "rc=0");
+    assert!(!pty.output().contains("killed the namespace"));
+}
+
+#[test]
+fn ctrl_c_twice_ends_a_pid_1_without_handler() {
+    let mut pty = shell();
+    let tag = marker(90);
+    pty.send(format!("$NS pid -- sleep {tag}\r").as_bytes());
+    let sleep = pty
+        .wait_foreground(|argv| argv == [&b"sleep"[..], tag.as_bytes()], T)
+        .unwrap();
+    pty.send(b"\x03");
+    pty.wait_for("press Ctrl-C again to kill the namespace", T)
+        .unwrap();
+    assert!(
+        matches!(proc_state(sleep), Some('S')),
+        "dropped by the kernel"
+    );
+    pty.send(b"\x03");
+    pty.wait_for("SIGINT again: killed the namespace", T)
+        .unwrap();
+    pty.wait_for(PROMPT, T).unwrap();
+    assert_eq!(pty.run("echo rc=$?", T), "rc=137");
+}
+
+#[test]
+fn under_init_ctrl_c_ends_command_quietly() {
+    // As in a shell: no line for a death by SIGINT (at 826b3f9 each Ctrl-C
+    // printed "sleep was killed by signal 2").
+    let mut pty = shell();
+    let tag = marker(91);
+    pty.send(format!("$NS pid --init -- sleep {tag}\r").as_bytes());
+    pty.wait_foreground(|argv| argv == [&b"sleep"[..], tag.as_bytes()], T)
+        .unwrap();
+    pty.send(b"\x03");
+    pty.wait_for(PROMPT, T).unwrap();
+    assert_eq!(pty.run("echo rc=$?", T), "rc=130");
+    assert!(
+        !pty.output().contains("killed by signal"),
+        "{}",
+        pty.output()
+    );
+}
+
+#[test]
+fn with_tostop_ns_tool_passes_sigterm_on_and_never_stops() {
+    // At 826b3f9 the explanation line was written before the kill; under
+    // `stty tostop` that write stopped ns-tool, and SIGTERM never arrived.
+    let mut pty = shell();
+    let tag = marker(92);
+    let f = std::env::temp_dir().join(format!("ns-tool-tostop-{tag}"));
+    pty.run("stty tostop", T);
+    // A service that handles TERM (writing to a file, not the terminal).
+    pty.run(
+        &format!(
+            "$NS pid -- sh -c 'trap \"echo got >{}; exit 3\" TERM; while :; do sleep .1; done' {tag} &",
+            f.display()
+        ),
+        T,
+    );
+    assert!(wait_until(5, || with_arg(&tag).len() >= 3));
+    let ns_tool = ns_tools(&tag)[0];
+    pty.run(&format!("kill -TERM {ns_tool}"), T);
+    assert!(wait_until(5, || f.exists()), "COMMAND got SIGTERM");
+    assert!(pty.run("wait %1; echo rc=$?", T).ends_with("rc=3"));
+    // A PID 1 without handler: ns-tool writes its explanation from the
+    // background, under tostop, and is not stopped for it.
+    let tag = marker(93);
+    pty.run(&format!("$NS pid -- sleep {tag} &"), T);
+    assert!(wait_until(5, || with_arg(&tag).len() >= 3));
+    let ns_tool = ns_tools(&tag)[0];
+    pty.run(&format!("kill -TERM {ns_tool}"), T);
+    pty.wait_screen(|s| s.contains("send it again to kill the namespace"), T)
+        .unwrap();
+    assert!(matches!(proc_state(ns_tool), Some('S')), "not stopped");
+    pty.run(&format!("kill -TERM {ns_tool}"), T);
+    assert!(pty.run("wait %1; echo rc=$?", T).ends_with("rc=137"));
+    pty.run("stty -tostop", T);
+    let _ = std::fs::remove_file(&f);
+}
+
+#[test]
+fn interactive_shells_as_command_exit_cleanly() {
+    // At 826b3f9 `dash -i` could not give the terminal back to a process
+    // group it could not see (it read as 0) and exited 2: "Cannot set tty
+    // process group".
+    for mode in MODES {
+        for sh in ["dash -i", "bash --norc --noprofile -i"] {
+            let mut pty = shell();
+            // (Quoted so that the echoed command line does not hold the
+            // prompt waited for.)
+            pty.send(format!("PS1='i''n$ ' $NS pid {mode}-- {sh}\r").as_bytes());
+            pty.wait_for("in$ ", T).unwrap();
+            pty.send(b"echo inside=$$\r");
+            let pid = if mode.is_empty() { "1" } else { "2" };
+            pty.wait_for(&format!("inside={pid}"), T).unwrap();
+            // Job control works inside too.
+            pty.send(b"sleep 30\r");
+            pty.wait_foreground(|argv| argv == [&b"sleep"[..], b"30"], T)
+                .unwrap();
+            pty.send(b"\x1a");
+            pty.wait_for("Stopped", T).unwrap();
+            pty.wait_for("in$ ", T).unwrap();
+            pty.send(b"fg\r");
+            pty.wait_foreground(|argv| argv == [&b"sleep"[..], b"30"], T)
+                .unwrap();
+            pty.send(b"\x03");
+            pty.wait_for("in$ ", T).unwrap();
+            pty.send(b"exit 0\r");
+            pty.wait_for(PROMPT, T).unwrap();
+            let out = pty.run("echo rc=$?", T);
+            assert_eq!(out, "rc=0", "{mode}{sh}: {}", pty.output());
+            assert!(
+                !pty.output().contains("Cannot set tty process group"),
+                "{mode}{sh}"
+            );
+        }
+    }
+}
