@@ -18,6 +18,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 cache=${NS_TOOL_VM_CACHE:-$here/.cache}/busybox
 
 who=fetch-busybox
+# shellcheck source=../tools/apt.sh
 . "$here/../tools/apt.sh"
 die() { apt_die 1 "$*"; }
 

@@ -31,6 +31,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 cache=${NS_TOOL_VM_CACHE:-$here/.cache}/kernel
 
 who=fetch-kernel
+# shellcheck source=../tools/apt.sh
 . "$here/../tools/apt.sh"
 die() { apt_die 1 "$*"; }
 

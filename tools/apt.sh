@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Sourced by tools/install-packages.sh and qemu/fetch-*.sh (set who= first):
 # run apt-get quietly and, when it fails, say why in one line instead of
 # leaving apt's own output for the reader to decode. Every provisioning
@@ -12,6 +13,7 @@
 # apt's output goes to a log file that is removed when the command
 # succeeds and named in the line when it fails.
 
+: "${who:?set who= (the name that starts each line) before sourcing apt.sh}"
 export DEBIAN_FRONTEND=noninteractive
 
 apt_die() { # STATUS MESSAGE...

@@ -13,6 +13,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 who=install-packages
+# shellcheck source=apt.sh
 . tools/apt.sh
 
 # Debian package, then what is checked: commands on PATH, /absolute files,
@@ -83,7 +84,7 @@ check() {
 check
 [ ${#missing[@]} -gt 0 ] || exit 0
 
-list() { local IFS=,; echo "${*}" | sed 's/,/, /g'; }
+list() { local out; printf -v out "%s, " "$@"; echo "${out%, }"; }
 if [ ${#missing[@]} -eq 1 ]; then it=it; else it=them; fi
 apt_context="missing $(list "${absent[@]}") (Debian: ${missing[*]})"
 apt_have apt-get ||
