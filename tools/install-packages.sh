@@ -98,7 +98,8 @@ apt_update "$alt"
 
 # QEMU apart: the machine image may carry qemu-utils from backports, which
 # Breaks this release's own qemu-system packages; then take QEMU from
-# backports as well.
+# backports as well. --no-remove: apt would otherwise settle such a conflict
+# by removing the machine's qemu-utils (or anything else) without asking.
 qemu=()
 rest=()
 for pkg in "${missing[@]}"; do
@@ -108,13 +109,13 @@ for pkg in "${missing[@]}"; do
   esac
 done
 apt_install() {
-  apt_run apt-get install -y -qq --no-install-recommends "${apt_opts[@]}" "$@"
+  apt_run apt-get install -y -qq --no-install-recommends --no-remove "${apt_opts[@]}" "$@"
 }
 if [ ${#rest[@]} -gt 0 ]; then
   apt_install "${rest[@]}" || apt_failed "apt-get install ${rest[*]}" "$alt"
 fi
 if [ ${#qemu[@]} -gt 0 ] && ! apt_install "${qemu[@]}"; then
-  grep -qE 'unmet dependencies|Breaks:|held broken packages' "$apt_log" ||
+  grep -qE 'remove is disabled|unmet dependencies|held broken packages' "$apt_log" ||
     apt_failed "apt-get install ${qemu[*]}" "$alt"
   # Enable the backports suite of the release this machine already uses
   # (derived from its own sources, so no mirror is named here).
