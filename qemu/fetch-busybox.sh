@@ -10,12 +10,17 @@
 # Like fetch-kernel.sh: `apt-get download` (nothing is installed on the
 # host) and `dpkg-deb -x`; arm64 needs `dpkg --add-architecture arm64`,
 # which fetch-kernel.sh has done when it runs first (cargo make does so).
+# When a download is needed and cannot be done, one line says why and names
+# the override; exit statuses as in tools/apt.sh.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 cache=${NS_TOOL_VM_CACHE:-$here/.cache}/busybox
 
-die() { echo "fetch-busybox: $*" >&2; exit 1; }
+who=fetch-busybox
+# shellcheck source=../tools/apt.sh
+. "$here/../tools/apt.sh"
+die() { apt_die 1 "$*"; }
 
 [ $# -gt 0 ] || set -- x86_64 aarch64
 
@@ -32,15 +37,22 @@ for arch in "$@"; do
   fi
   dest=$cache/$arch/busybox
   if [ ! -s "$dest" ]; then
-    command -v apt-get >/dev/null || die "no apt-get: set NS_TOOL_VM_BUSYBOX_${arch^^} to a static busybox"
+    alt="set NS_TOOL_VM_BUSYBOX_${arch^^} to a static busybox"
+    apt_context="no $arch busybox in $cache"
+    apt_have apt-get ||
+      apt_die 11 "$apt_context, and no apt-get to fetch one with (not Debian?): set NS_TOOL_VM_BUSYBOX_${arch^^} to a static busybox"
     mkdir -p "$cache/$arch"
     tmp=$(mktemp -d "$cache/.fetch-$arch.XXXXXX")
+    apt_tmp=$tmp
     echo "fetch-busybox: apt-get download busybox-static:$deb_arch" >&2
-    if ! (cd "$tmp" && apt-get download -qq -o APT::Sandbox::User=root "busybox-static:$deb_arch" >&2); then
-      apt-get update -qq >&2 || die "apt-get update failed"
-      (cd "$tmp" && apt-get download -qq -o APT::Sandbox::User=root "busybox-static:$deb_arch" >&2) ||
-        die "apt-get download busybox-static:$deb_arch failed"
+    # (apt-get download writes into the current directory.)
+    cd "$tmp"
+    if ! apt_run apt-get download -qq -o APT::Sandbox::User=root "busybox-static:$deb_arch"; then
+      apt_update "$alt"
+      apt_run apt-get download -qq -o APT::Sandbox::User=root "busybox-static:$deb_arch" ||
+        apt_failed "apt-get download busybox-static:$deb_arch" "$alt"
     fi
+    cd - >/dev/null
     dpkg-deb -x "$tmp"/*.deb "$tmp/root"
     [ -s "$tmp/root/bin/busybox" ] || die "busybox-static:$deb_arch has no bin/busybox"
     mv "$tmp/root/bin/busybox" "$dest"

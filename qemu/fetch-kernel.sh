@@ -21,23 +21,21 @@
 # How: `apt-get download` (no installation: the host's own kernel and boot
 # setup are untouched) and `dpkg-deb -x`; only the kernel image is kept.
 # For arm64 on another host, dpkg first learns the foreign architecture
-# (`dpkg --add-architecture arm64`), so apt can see arm64 packages.
+# (`dpkg --add-architecture arm64`, as root), so apt can see arm64 packages.
+# Once a kernel is cached, nothing here needs root, apt or network. When a
+# download is needed and cannot be done, one line says why and names the
+# override; exit statuses as in tools/apt.sh.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 cache=${NS_TOOL_VM_CACHE:-$here/.cache}/kernel
 
-die() { echo "fetch-kernel: $*" >&2; exit 1; }
+who=fetch-kernel
+# shellcheck source=../tools/apt.sh
+. "$here/../tools/apt.sh"
+die() { apt_die 1 "$*"; }
 
 [ $# -gt 0 ] || set -- x86_64 aarch64
-
-apt_updated=
-apt_update() {
-  [ -z "$apt_updated" ] || return 0
-  echo "fetch-kernel: apt-get update" >&2
-  apt-get update -qq >&2 || die "apt-get update failed"
-  apt_updated=1
-}
 
 # The versioned package the metapackage depends on, e.g.
 # linux-image-6.1.0-56-cloud-arm64 (without the :arch suffix).
@@ -67,18 +65,22 @@ fetch() {
     return
   fi
 
+  alt="set NS_TOOL_VM_KERNEL_${arch^^} to a kernel image"
+  apt_context="no $arch kernel in $cache"
   for tool in apt-get apt-cache dpkg dpkg-deb; do
-    command -v "$tool" >/dev/null ||
-      die "no '$tool': fetching kernels needs a Debian-style host; or set NS_TOOL_VM_KERNEL_${arch^^} to a kernel image"
+    apt_have "$tool" ||
+      apt_die 11 "$apt_context, and no '$tool' to fetch one with (not Debian?): set NS_TOOL_VM_KERNEL_${arch^^} to a kernel image"
   done
 
   # apt only lists foreign-architecture packages that dpkg knows about.
   if [ "$deb_arch" != "$(dpkg --print-architecture)" ] &&
      ! dpkg --print-foreign-architectures | grep -qx "$deb_arch"; then
+    [ "$(id -u)" -eq 0 ] ||
+      apt_die 10 "$apt_context, and apt cannot see $deb_arch packages yet: run this once as root (it runs dpkg --add-architecture $deb_arch), or $alt"
     echo "fetch-kernel: dpkg --add-architecture $deb_arch" >&2
     dpkg --add-architecture "$deb_arch"
     apt_updated=
-    apt_update
+    apt_update "$alt"
   fi
 
   meta="linux-image-cloud-$deb_arch:$deb_arch"
@@ -93,11 +95,12 @@ fetch() {
     else
       pkg=$(resolve "$meta")
       if [ -z "$pkg" ]; then
-        apt_update
+        apt_update "$alt"
         pkg=$(resolve "$meta")
         stamp="$(stat -c %Y /var/lib/apt/lists 2>/dev/null || echo none)"
       fi
-      [ -n "$pkg" ] || die "apt knows no package '$meta' (is this a Debian host with 'main' in its sources?)"
+      [ -n "$pkg" ] ||
+        apt_die 13 "$apt_context, and apt knows no package '$meta' (is 'main' in this machine's apt sources?): $alt"
       mkdir -p "$cache/$arch"
       printf '%s\n%s\n' "$stamp" "$pkg" >"$memo"
     fi
@@ -107,14 +110,18 @@ fetch() {
   if [ ! -s "$dest/vmlinuz" ]; then
     tmp=$(mktemp -d "$cache/.fetch-$arch.XXXXXX" 2>/dev/null || { mkdir -p "$cache" && mktemp -d "$cache/.fetch-$arch.XXXXXX"; })
     trap 'rm -rf "$tmp"' RETURN
+    apt_tmp=$tmp
     echo "fetch-kernel: apt-get download $pkg:$deb_arch" >&2
     # An old package list may name a version the mirror no longer has:
     # refresh once and retry.
-    if ! (cd "$tmp" && apt-get download -qq -o APT::Sandbox::User=root "$pkg:$deb_arch" >&2); then
-      apt_update
-      (cd "$tmp" && apt-get download -qq -o APT::Sandbox::User=root "$pkg:$deb_arch" >&2) ||
-        die "apt-get download $pkg:$deb_arch failed"
+    # (apt-get download writes into the current directory.)
+    cd "$tmp"
+    if ! apt_run apt-get download -qq -o APT::Sandbox::User=root "$pkg:$deb_arch"; then
+      apt_update "$alt"
+      apt_run apt-get download -qq -o APT::Sandbox::User=root "$pkg:$deb_arch" ||
+        apt_failed "apt-get download $pkg:$deb_arch" "$alt"
     fi
+    cd - >/dev/null
     deb=$(ls "$tmp"/*.deb)
     dpkg-deb -x "$deb" "$tmp/root"
     img=$(ls "$tmp"/root/boot/vmlinuz-* 2>/dev/null | head -n1)
