@@ -705,8 +705,13 @@ def full_screen(r, cmd, comm, marker):
         mark = r.s.type("fg")
         prompt = re.escape(PROMPT)
         m = r.s.expect(f"(?:{marker})|{prompt}", 1.5, mark)
-        r.out["redraw"] = yn(m and re.match(marker, m.group(0)))
         r.s.settle(0.2)
+        # Did fg run? It prints the job's command line. Not if COMMAND,
+        # never stopped, read the "f" of "fg" (bash then runs "g") or the
+        # Enter; keys it read may redraw it too, so no redraw counts then.
+        if r.line(cmd) not in r.s.since(mark):
+            raise Stop("redraw", "— (fg failed)")
+        r.out["redraw"] = yn(m and re.match(marker, m.group(0)))
         if r.s.expect(prompt, 0, mark):
             # The shell answered fg at once: the job had ended already
             # (COMMAND exited while the launcher was stopped), or it
@@ -714,11 +719,6 @@ def full_screen(r, cmd, comm, marker):
             r.out["quit"] = f"{r.s.status('quit')} (at fg, before q)"
             r.out["modes"] = r.s.tty_modes("modes")
             return
-        # Did fg hand the terminal to the job? Not if COMMAND, never
-        # stopped, read the "f" of "fg" (bash then says "g: not found").
-        shell, job = read_stat(r.s.pid), read_stat(lp)
-        if shell and job and shell.tpgid != job.pgrp:
-            raise Stop("quit", "— (fg failed)")
     else:
         # Stuck: there is no shell to type fg to, and q would go to a
         # COMMAND that may well be stopped.
