@@ -28,7 +28,7 @@ fn shell() -> Pty {
 
 /// Processes whose argv has `word`.
 fn with_arg(word: &str) -> Vec<u32> {
-    find_pids(|argv| argv.iter().any(|a| *a == word.as_bytes()))
+    find_pids(|argv| argv.contains(&word.as_bytes()))
 }
 
 /// ns-tool processes (the ones the caller started, with `word` in their
@@ -36,7 +36,7 @@ fn with_arg(word: &str) -> Vec<u32> {
 fn ns_tools(word: &str) -> Vec<u32> {
     find_pids(|argv| {
         argv.first().is_some_and(|a| a.ends_with(b"ns-tool"))
-            && argv.iter().any(|a| *a == word.as_bytes())
+            && argv.contains(&word.as_bytes())
     })
 }
 
