@@ -35,8 +35,7 @@ fn with_arg(word: &str) -> Vec<u32> {
 /// command line).
 fn ns_tools(word: &str) -> Vec<u32> {
     find_pids(|argv| {
-        argv.first().is_some_and(|a| a.ends_with(b"ns-tool"))
-            && argv.contains(&word.as_bytes())
+        argv.first().is_some_and(|a| a.ends_with(b"ns-tool")) && argv.contains(&word.as_bytes())
     })
 }
 
