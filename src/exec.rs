@@ -148,7 +148,7 @@ fn interpreter<'a>(path: &CStr, head: &'a mut [u8]) -> Option<&'a [u8]> {
 }
 
 /// The interpreter of a `#!` line: the first word after `#!`.
-fn shebang(head: &[u8]) -> Option<&[u8]> {
+pub fn shebang(head: &[u8]) -> Option<&[u8]> {
     let line = head.strip_prefix(b"#!")?;
     let line = line.split(|&b| b == b'\n').next()?;
     line.split(|&b| b == b' ' || b == b'\t')

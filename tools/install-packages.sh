@@ -24,6 +24,8 @@ packages=(
   "binutils nm"
   # Host links (cargo test), the bench's static helper programs.
   "gcc cc"
+  # The fuzz targets: libfuzzer-sys builds libFuzzer, which is C++.
+  "g++ g++"
   "libc6-dev cc:libc.a"
   # syscalls_test: the kernel's syscall tables and strace; the bench.
   "linux-libc-dev /usr/include/asm-generic/unistd.h"
