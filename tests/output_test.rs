@@ -114,6 +114,8 @@ const PATH: &str = "/usr/local/bin:/usr/bin:/bin";
 const NOBODY: u32 = 65534;
 /// How long one case may take before the watchdog kills ns-tool.
 const CASE_SECONDS: u64 = 30;
+/// How many diff lines one failing case shows.
+const DIFF_LINES_MAX: usize = 60;
 /// How much of a write's text a trace line shows.
 const TRACE_TEXT_MAX: usize = 32;
 
@@ -357,11 +359,15 @@ fn output_matches_the_references() {
         );
     }
     if !failures.is_empty() {
+        let what = if failed > 0 {
+            format!("{failed} of {} cases differ from", cases.len())
+        } else {
+            "the corpus does not match".to_string()
+        };
         panic!(
-            "{failed} of {} cases differ from the references in {}\n\
+            "{what} the references in {}\n\
              If the change is intended: NS_TOOL_BLESS=1 cargo test --test output_test, then \
              review `git diff tests/golden`.\n{failures}",
-            cases.len(),
             dir.display()
         );
     }
@@ -1000,7 +1006,19 @@ fn report(out: &mut String, c: &Case, file: &Path, tmp: &Path, expected: &str, a
         " ".repeat(column)
     );
     let _ = writeln!(out, "diff (- expected, + actual):");
-    out.push_str(&diff(&exp, &act, 3));
+    let d = diff(&exp, &act, 3);
+    let total = d.lines().count();
+    for line in d.lines().take(DIFF_LINES_MAX) {
+        let _ = writeln!(out, "{line}");
+    }
+    if total > DIFF_LINES_MAX {
+        let _ = writeln!(
+            out,
+            "... and {} more diff lines (bless into a scratch commit and `git diff` to see \
+             them all)",
+            total - DIFF_LINES_MAX
+        );
+    }
 }
 
 /// A line diff with `context` lines around each change (longest common
