@@ -2,9 +2,7 @@
 //! out. Arguments are raw bytes (Linux argv need not be UTF-8) and are
 //! borrowed, never copied.
 
-use core::fmt;
-
-use crate::out::Escaped;
+use crate::text::Buf;
 
 /// What the user asked for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -43,6 +41,8 @@ pub enum Topic {
 
 /// The kernel's limit on nested PID namespaces (MAX_PID_NS_LEVEL).
 pub const MAX_NEST: u8 = 32;
+// The usage messages spell the limit out.
+const _: () = assert!(MAX_NEST == 32);
 
 /// Options of `ns-tool pid`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -98,55 +98,51 @@ pub enum Usage<'a> {
     UnexpectedArgument(&'static str, &'a [u8]),
 }
 
-impl fmt::Display for Usage<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl Usage<'_> {
+    /// Write the message (what was wrong, and what to do).
+    pub fn put<'b>(&self, b: &'b mut Buf) -> &'b mut Buf {
         match *self {
-            Usage::MissingCommand => {
-                write!(f, "missing command; run 'ns-tool --help' for usage")
+            Usage::MissingCommand => b.s("missing command; run 'ns-tool --help' for usage"),
+            Usage::UnknownCommand(word) => b
+                .s("unknown command '")
+                .esc(word)
+                .s("'; run 'ns-tool --help' for the list of commands"),
+            Usage::UnknownOption(None, opt) => b
+                .s("unknown option '")
+                .esc(opt)
+                .s("'; run 'ns-tool --help' for usage"),
+            Usage::UnknownOption(Some(cmd), opt) => b
+                .s(cmd)
+                .s(": unknown option '")
+                .esc(opt)
+                .s("'; run 'ns-tool ")
+                .s(cmd)
+                .s(" --help' for usage"),
+            Usage::NestMissing => b.s(
+                "pid: --nest needs a number of levels, 1 to 32; e.g. 'ns-tool pid --nest 3'",
+            ),
+            Usage::NestRange(value) => b
+                .s("pid: --nest takes 1 to 32 levels (the kernel nests PID namespaces at most \
+                    32 deep), not '")
+                .esc(value)
+                .s("'"),
+            Usage::InitWithoutCommand => b.s(
+                "pid: --init needs a COMMAND to run as PID 2; e.g. 'ns-tool pid --init -- sleep 10'",
+            ),
+            Usage::BadArch(value) => b
+                .s("syscalls: --arch takes x86_64, aarch64 or all, not '")
+                .esc(value)
+                .s("'"),
+            Usage::UnexpectedArgument(cmd, arg) => b
+                .s(cmd)
+                .s(": unexpected argument '")
+                .esc(arg)
+                .s("'; run 'ns-tool ")
+                .s(cmd)
+                .s(" --help' for usage"),
+            Usage::EmptyCommand => {
+                b.s("pid: '--' must be followed by a COMMAND; e.g. 'ns-tool pid -- sh'")
             }
-            Usage::UnknownCommand(word) => write!(
-                f,
-                "unknown command '{}'; run 'ns-tool --help' for the list of commands",
-                Escaped(word)
-            ),
-            Usage::UnknownOption(None, opt) => write!(
-                f,
-                "unknown option '{}'; run 'ns-tool --help' for usage",
-                Escaped(opt)
-            ),
-            Usage::UnknownOption(Some(cmd), opt) => write!(
-                f,
-                "{cmd}: unknown option '{}'; run 'ns-tool {cmd} --help' for usage",
-                Escaped(opt)
-            ),
-            Usage::NestMissing => write!(
-                f,
-                "pid: --nest needs a number of levels, 1 to {MAX_NEST}; e.g. 'ns-tool pid --nest 3'"
-            ),
-            Usage::NestRange(value) => write!(
-                f,
-                "pid: --nest takes 1 to {MAX_NEST} levels (the kernel nests PID namespaces at most \
-                 {MAX_NEST} deep), not '{}'",
-                Escaped(value)
-            ),
-            Usage::InitWithoutCommand => write!(
-                f,
-                "pid: --init needs a COMMAND to run as PID 2; e.g. 'ns-tool pid --init -- sleep 10'"
-            ),
-            Usage::BadArch(value) => write!(
-                f,
-                "syscalls: --arch takes x86_64, aarch64 or all, not '{}'",
-                Escaped(value)
-            ),
-            Usage::UnexpectedArgument(cmd, arg) => write!(
-                f,
-                "{cmd}: unexpected argument '{}'; run 'ns-tool {cmd} --help' for usage",
-                Escaped(arg)
-            ),
-            Usage::EmptyCommand => write!(
-                f,
-                "pid: '--' must be followed by a COMMAND; e.g. 'ns-tool pid -- sh'"
-            ),
         }
     }
 }
@@ -155,32 +151,62 @@ fn is_help(arg: &[u8]) -> bool {
     arg == b"-h" || arg == b"--help"
 }
 
+/// The words of a command line after the program name, however they are
+/// held: the process's own argv, or a test's slice.
+pub trait Words {
+    /// How many there are.
+    fn count(&self) -> usize;
+    /// Word `i` (0 is argv[1]).
+    fn word(&self, i: usize) -> &[u8];
+}
+
+impl Words for &[&[u8]] {
+    fn count(&self) -> usize {
+        self.len()
+    }
+    fn word(&self, i: usize) -> &[u8] {
+        self[i]
+    }
+}
+
+/// The words not read yet, and where the next one is.
+struct Cursor<'a> {
+    words: &'a dyn Words,
+    at: usize,
+}
+
+impl<'a> Cursor<'a> {
+    /// The next word and its index.
+    fn next(&mut self) -> Option<(usize, &'a [u8])> {
+        let at = self.at;
+        (at < self.words.count()).then(|| {
+            self.at += 1;
+            (at, self.words.word(at))
+        })
+    }
+}
+
 /// Parse the arguments after the program name (argv[1..]).
-pub fn parse<'a, I>(args: I) -> Result<Command, Usage<'a>>
-where
-    I: IntoIterator<Item = &'a [u8]>,
-{
-    let mut args = args.into_iter().enumerate();
+pub fn parse(words: &dyn Words) -> Result<Command, Usage<'_>> {
+    let mut args = Cursor { words, at: 0 };
     // Global options come before the command.
     let mut trace = false;
     let first = loop {
         match args.next() {
             Some((_, b"--trace")) => trace = true,
-            Some((i, arg)) => break (i, arg),
+            Some((_, arg)) => break arg,
             None => return Err(Usage::MissingCommand),
         }
     };
-    let (offset, first) = first;
-    let mut args = args.map(|(_, a)| a);
     match first {
-        a if is_help(a) || a == b"help" => Ok(match args.next() {
-            Some(b"pid") => Command::Help(Topic::Pid),
-            Some(b"syscalls") => Command::Help(Topic::Syscalls),
-            _ => Command::Help(Topic::General),
-        }),
+        a if is_help(a) || a == b"help" => Ok(Command::Help(match args.next() {
+            Some((_, b"pid")) => Topic::Pid,
+            Some((_, b"syscalls")) => Topic::Syscalls,
+            _ => Topic::General,
+        })),
         b"syscalls" => parse_syscalls(args),
         b"-V" | b"--version" => Ok(Command::Version),
-        b"pid" => parse_pid(args, offset + 1, trace),
+        b"pid" => parse_pid(args, trace),
         a if a.starts_with(b"-") => Err(Usage::UnknownOption(None, a)),
         a => Err(Usage::UnknownCommand(a)),
     }
@@ -189,17 +215,11 @@ where
 /// `pid [OPTIONS] [--] [COMMAND [ARGS...]]`. Options end at `--` or at the
 /// first word that is not an option, which starts COMMAND (as with
 /// unshare(1)); everything from there on belongs to COMMAND.
-fn parse_pid<'a>(
-    args: impl Iterator<Item = &'a [u8]>,
-    start: usize,
-    trace: bool,
-) -> Result<Command, Usage<'a>> {
+fn parse_pid(mut args: Cursor<'_>, trace: bool) -> Result<Command, Usage<'_>> {
     let mut opts = PidOpts {
         trace,
         ..PidOpts::default()
     };
-    // Indexes count from argv[1]; `start` is the one after "pid".
-    let mut args = args.enumerate().map(|(i, a)| (i + start, a));
     while let Some((i, arg)) = args.next() {
         match arg {
             a if is_help(a) => return Ok(Command::Help(Topic::Pid)),
@@ -231,12 +251,12 @@ fn parse_pid<'a>(
 }
 
 /// `syscalls [--arch x86_64|aarch64|all]`.
-fn parse_syscalls<'a>(mut args: impl Iterator<Item = &'a [u8]>) -> Result<Command, Usage<'a>> {
+fn parse_syscalls(mut args: Cursor<'_>) -> Result<Command, Usage<'_>> {
     let mut arch = Arch::All;
-    while let Some(arg) = args.next() {
+    while let Some((_, arg)) = args.next() {
         let value = match arg {
             a if is_help(a) => return Ok(Command::Help(Topic::Syscalls)),
-            b"--arch" => args.next().unwrap_or(b""),
+            b"--arch" => args.next().map_or(&b""[..], |(_, v)| v),
             a if a.starts_with(b"--arch=") => &a[7..],
             a if a.starts_with(b"-") => return Err(Usage::UnknownOption(Some("syscalls"), a)),
             a => return Err(Usage::UnexpectedArgument("syscalls", a)),
@@ -266,12 +286,18 @@ fn parse_nest(value: &[u8]) -> Result<u8, Usage<'_>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::format;
     use std::vec::Vec;
+
+    fn format(u: Usage) -> std::string::String {
+        let mut b = Buf::new();
+        u.put(&mut b);
+        std::string::String::from_utf8(b.as_bytes().to_vec()).unwrap()
+    }
 
     fn p(args: &[&'static str]) -> Result<Command, Usage<'static>> {
         let v: Vec<&'static [u8]> = args.iter().map(|a| a.as_bytes()).collect();
-        parse(v)
+        let v: &'static [&'static [u8]] = std::boxed::Box::leak(v.into_boxed_slice());
+        parse(std::boxed::Box::leak(std::boxed::Box::new(v)))
     }
 
     fn pid(args: &[&'static str]) -> PidOpts {
@@ -388,7 +414,8 @@ mod tests {
                     _ => (0..next() % 6).map(|_| next() as u8).collect(),
                 })
                 .collect();
-            if let Ok(Command::Pid(opts)) = parse(argv.iter().map(Vec::as_slice)) {
+            let words: Vec<&[u8]> = argv.iter().map(Vec::as_slice).collect();
+            if let Ok(Command::Pid(opts)) = parse(&words.as_slice()) {
                 if let Some(at) = opts.command {
                     assert!(at < argv.len(), "{argv:?}");
                 }
@@ -444,20 +471,20 @@ mod tests {
     #[test]
     fn messages_point_at_help_or_an_example() {
         assert_eq!(
-            format!("{}", Usage::UnknownCommand(b"n\xffet")),
+            format(Usage::UnknownCommand(b"n\xffet")),
             "unknown command 'n\\xffet'; run 'ns-tool --help' for the list of commands"
         );
         assert_eq!(
-            format!("{}", Usage::UnknownOption(Some("pid"), b"-x")),
+            format(Usage::UnknownOption(Some("pid"), b"-x")),
             "pid: unknown option '-x'; run 'ns-tool pid --help' for usage"
         );
         assert_eq!(
-            format!("{}", Usage::NestRange(b"33")),
+            format(Usage::NestRange(b"33")),
             "pid: --nest takes 1 to 32 levels (the kernel nests PID namespaces at most 32 deep), \
              not '33'"
         );
         assert_eq!(
-            format!("{}", Usage::MissingCommand),
+            format(Usage::MissingCommand),
             "missing command; run 'ns-tool --help' for usage"
         );
     }

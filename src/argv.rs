@@ -44,11 +44,6 @@ impl Argv {
         unsafe { CStr::from_ptr(*self.argv.add(1 + i)) }
     }
 
-    /// The arguments after the program name, as bytes.
-    pub fn args(&self) -> impl Iterator<Item = &'static [u8]> + '_ {
-        (0..self.len()).map(|i| self.arg(i).to_bytes())
-    }
-
     /// argv from argument `i` on (0 is argv[1]): a NULL-terminated array,
     /// ready for execve.
     pub fn tail(&self, i: usize) -> *const *const c_char {
@@ -104,6 +99,15 @@ impl Argv {
     }
 }
 
+impl crate::args::Words for Argv {
+    fn count(&self) -> usize {
+        self.len()
+    }
+    fn word(&self, i: usize) -> &[u8] {
+        self.arg(i).to_bytes()
+    }
+}
+
 #[cfg(test)]
 pub mod tests {
     use super::*;
@@ -129,7 +133,7 @@ pub mod tests {
     fn args_skip_the_program_name() {
         let a = argv(&["ns-tool", "pid", "--", "sh"], &[]);
         assert_eq!(a.len(), 3);
-        let v: Vec<&[u8]> = a.args().collect();
+        let v: Vec<&[u8]> = (0..3).map(|i| a.arg(i).to_bytes()).collect();
         assert_eq!(v, [&b"pid"[..], b"--", b"sh"]);
         assert_eq!(a.arg(2).to_bytes(), b"sh");
         // SAFETY: tail(2) points at "sh" followed by the NULL.

@@ -2,10 +2,9 @@
 //! needed it (and, where one helps, what the user can do about it) at the
 //! place that knows; it is printed once, at the top, as one line.
 
-use core::fmt;
-
-use crate::out::{ErrnoText, Escaped};
-use crate::sys::Errno;
+use crate::out;
+use crate::sys::{names, Errno};
+use crate::text::Buf;
 
 /// Exit status for a failed system call.
 pub const EXIT_FAILURE: i32 = 1;
@@ -27,46 +26,32 @@ pub struct Error {
     /// What to do about it, if there is something to say.
     pub hint: Option<&'static str>,
     /// A word from the system that completes the hint, e.g. the missing
-    /// interpreter a script names (kept inline: no allocator).
-    pub detail: Detail,
+    /// interpreter a script names (see [`keep`]).
+    pub detail: Option<&'static [u8]>,
     /// The exit status it leads to.
     pub code: i32,
 }
 
-/// A short byte string held inline, cut at [`Detail::MAX`] bytes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Detail {
-    buf: [u8; Detail::MAX],
-    len: u8,
-}
+/// Room for the one detail an error may carry out of a buffer that does
+/// not live long enough (there is no allocator). An error ends the process
+/// that reports it, and ns-tool is single-threaded, so one slot is enough.
+struct Scratch(core::cell::UnsafeCell<[u8; 64]>);
 
-impl Detail {
-    /// The longest detail kept.
-    pub const MAX: usize = 48;
+// SAFETY: ns-tool is single-threaded (see `keep`).
+unsafe impl Sync for Scratch {}
 
-    /// No detail.
-    pub const NONE: Detail = Detail {
-        buf: [0; Detail::MAX],
-        len: 0,
-    };
+static SCRATCH: Scratch = Scratch(core::cell::UnsafeCell::new([0; 64]));
 
-    /// A copy of `bytes`; longer than [`Detail::MAX`], it is cut and
-    /// ends in `...`.
-    pub fn of(bytes: &[u8]) -> Detail {
-        let mut d = Detail::NONE;
-        let n = bytes.len().min(Detail::MAX);
-        d.buf[..n].copy_from_slice(&bytes[..n]);
-        if n < bytes.len() {
-            d.buf[n - 3..n].copy_from_slice(b"...");
-        }
-        d.len = n as u8;
-        d
-    }
-
-    /// The bytes held.
-    pub fn as_bytes(&self) -> &[u8] {
-        &self.buf[..usize::from(self.len)]
-    }
+/// Keep a copy of `bytes` (cut to 64) for an error's detail, for the rest
+/// of the process. Call it once, for the error the process is about to
+/// report: a second call overwrites the first.
+pub fn keep(bytes: &[u8]) -> &'static [u8] {
+    let n = bytes.len().min(64);
+    // SAFETY: single-threaded, and no earlier detail is still in use (one
+    // error per process).
+    let slot = unsafe { &mut *SCRATCH.0.get() };
+    slot[..n].copy_from_slice(&bytes[..n]);
+    &slot[..n]
 }
 
 impl Error {
@@ -77,7 +62,7 @@ impl Error {
             errno,
             arg: None,
             hint: None,
-            detail: Detail::NONE,
+            detail: None,
             code: EXIT_FAILURE,
         }
     }
@@ -100,8 +85,8 @@ impl Error {
     }
 
     /// Complete the hint with `detail`, shown after it.
-    pub fn with_detail(mut self, detail: &[u8]) -> Self {
-        self.detail = Detail::of(detail);
+    pub fn with_detail(mut self, detail: &'static [u8]) -> Self {
+        self.detail = Some(detail);
         self
     }
 
@@ -136,45 +121,52 @@ impl Error {
         }
     }
 
-    /// Print the error as one line on stderr (prefixed with `who`, e.g.
-    /// `ns-tool` or `ns-tool: child`) unless there is no one to tell, and
-    /// return the exit status.
-    pub fn report(&self, who: &str) -> i32 {
+    /// Print the error as one line on stderr, `ns-tool: ...`, unless there
+    /// is no one to tell, and return the exit status.
+    pub fn report(&self) -> i32 {
         if !self.is_closed_stdout() {
-            let _ = crate::errln!("{who}: {self}");
+            out::err(|b| {
+                self.put(b.s("ns-tool: "));
+            });
         }
         self.exit_code()
     }
-}
 
-impl fmt::Display for Error {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.call)?;
+    /// Write the error: `call(arg): Text (ENAME): hint detail`.
+    pub fn put<'b>(&self, b: &'b mut Buf) -> &'b mut Buf {
+        b.s(self.call);
         if let Some(arg) = self.arg {
-            write!(f, "({})", Escaped(arg))?;
+            b.byte(b'(').esc(arg).byte(b')');
         }
-        write!(f, ": {}", ErrnoText(self.errno))?;
+        b.s(": ");
+        names::put_errno_text(b, self.errno);
         if let Some(hint) = self.hint {
-            write!(f, ": {hint}")?;
+            b.s(": ").s(hint);
         }
-        if !self.detail.as_bytes().is_empty() {
-            write!(f, " {}", Escaped(self.detail.as_bytes()))?;
+        if let Some(detail) = self.detail {
+            b.byte(b' ').esc(detail);
         }
-        Ok(())
+        b
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::format;
+
+    /// The error as its line shows it.
+    fn format(e: Error) -> std::string::String {
+        let mut b = Buf::new();
+        e.put(&mut b);
+        std::string::String::from_utf8(b.as_bytes().to_vec()).unwrap()
+    }
 
     #[test]
     fn one_line_with_call_errno_and_hint() {
         let e = Error::sys("unshare(CLONE_NEWPID)", Errno::EPERM)
             .hint_on(Errno::EPERM, "run it with sudo");
         assert_eq!(
-            format!("{e}"),
+            format(e),
             "unshare(CLONE_NEWPID): Operation not permitted (EPERM): run it with sudo"
         );
     }
@@ -182,7 +174,7 @@ mod tests {
     #[test]
     fn hint_only_for_its_errno() {
         let e = Error::sys("fork", Errno::EAGAIN).hint_on(Errno::EPERM, "nope");
-        assert_eq!(format!("{e}"), "fork: Try again (EAGAIN)");
+        assert_eq!(format(e), "fork: Try again (EAGAIN)");
         assert_eq!(e.exit_code(), EXIT_FAILURE);
     }
 
@@ -193,26 +185,22 @@ mod tests {
             .hint("command not found")
             .exit_with(127);
         assert_eq!(
-            format!("{e}"),
+            format(e),
             "execve(nosuch): No such file or directory (ENOENT): command not found"
         );
         assert_eq!(e.exit_code(), 127);
     }
 
     #[test]
-    fn detail_completes_the_hint_and_is_cut_when_long() {
+    fn detail_completes_the_hint() {
         let e = Error::sys("execve", Errno::ENOENT)
             .hint("the interpreter on its #! line was not found:")
             .with_detail(b"/bin/nope");
         assert_eq!(
-            format!("{e}"),
+            format(e),
             "execve: No such file or directory (ENOENT): the interpreter on its #! line was \
              not found: /bin/nope"
         );
-        let long = [b'x'; 100];
-        let d = Detail::of(&long);
-        assert_eq!(d.as_bytes().len(), Detail::MAX);
-        assert!(d.as_bytes().ends_with(b"x..."));
     }
 
     #[test]

@@ -122,7 +122,7 @@ fn explain(failed: Failed, path: &CStr, name: &'static [u8]) -> Error {
             match interpreter(path, &mut head) {
                 Some(interp) => e
                     .hint("the interpreter on its #! line was not found:")
-                    .with_detail(interp),
+                    .with_detail(crate::error::keep(interp)),
                 None => e.hint("its ELF interpreter (dynamic loader) was not found"),
             }
             .exit_with(EXIT_NOT_FOUND)
@@ -174,6 +174,13 @@ fn join<'a>(buf: &'a mut [u8], dir: &[u8], name: &[u8]) -> Option<&'a CStr> {
 mod tests {
     use super::*;
 
+    /// The error as its line shows it.
+    fn shown(e: Error) -> std::string::String {
+        let mut b = crate::text::Buf::new();
+        e.put(&mut b);
+        std::string::String::from_utf8(b.as_bytes().to_vec()).unwrap()
+    }
+
     #[test]
     fn joins_dir_and_name() {
         let mut buf = [0u8; 16];
@@ -207,7 +214,7 @@ mod tests {
         assert_eq!(e.errno, Errno::ENOENT);
         assert_eq!(e.exit_code(), EXIT_NOT_FOUND);
         assert_eq!(
-            std::format!("{e}"),
+            shown(e),
             "execve(no-such-cmd-xyz): No such file or directory (ENOENT): command not found in PATH"
         );
     }
@@ -224,7 +231,7 @@ mod tests {
         std::fs::remove_dir_all(&dir).unwrap();
         assert_eq!(e.errno, Errno::EACCES);
         assert_eq!(e.exit_code(), EXIT_CANNOT_RUN);
-        assert!(std::format!("{e}").ends_with(": not executable (no execute permission, a noexec mount, or a directory on the way that cannot be searched)"));
+        assert!(shown(e).ends_with(": not executable (no execute permission, a noexec mount, or a directory on the way that cannot be searched)"));
     }
 
     #[test]
@@ -233,7 +240,7 @@ mod tests {
         let e = exec(&argv, 0);
         assert_eq!(e.exit_code(), EXIT_CANNOT_RUN);
         assert_eq!(
-            std::format!("{e}"),
+            shown(e),
             "execve(/tmp): Permission denied (EACCES): it is a directory"
         );
     }

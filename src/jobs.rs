@@ -18,7 +18,6 @@
 //! whole set of rules.
 
 use linux_raw_sys::general::{__WALL, SIGKILL};
-use linux_raw_sys::prctl::PR_SET_PDEATHSIG;
 
 use crate::error::Error;
 use crate::sys::{self, Fork, SigSet};
@@ -110,7 +109,7 @@ pub const FROM_TERMINAL: i32 = 0;
 /// The sentinel's whole life: die with ns-tool (`parent`), and pass on
 /// what reaches its group, saying who sent it.
 fn watch(set: SigSet, parent: i32) -> ! {
-    let _ = sys::prctl(PR_SET_PDEATHSIG, SIGKILL as usize);
+    let _ = sys::set_pdeathsig(SIGKILL);
     // ns-tool died before the prctl: nobody to report to.
     if sys::getppid() != parent {
         sys::exit_group(0);

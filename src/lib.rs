@@ -12,7 +12,6 @@ extern crate std;
 
 pub mod args;
 pub mod argv;
-pub mod errno;
 pub mod error;
 pub mod exec;
 pub mod jobs;
@@ -24,7 +23,7 @@ pub mod signals;
 pub mod supervise;
 pub mod sys;
 pub mod table;
-pub mod trace;
+pub mod text;
 
 use args::{Command, Topic};
 use error::EXIT_USAGE;
@@ -115,10 +114,12 @@ such as fork, open and readlink.
 
 /// Run ns-tool with this process's command line; returns the exit status.
 pub fn main(argv: &argv::Argv) -> i32 {
-    let command = match args::parse(argv.args()) {
+    let command = match args::parse(argv) {
         Ok(command) => command,
         Err(usage) => {
-            let _ = errln!("ns-tool: {usage}");
+            out::err(|b| {
+                usage.put(b.s("ns-tool: "));
+            });
             return EXIT_USAGE;
         }
     };
@@ -128,11 +129,11 @@ pub fn main(argv: &argv::Argv) -> i32 {
         Command::Version => print(concat!("ns-tool ", env!("CARGO_PKG_VERSION"), "\n")),
         Command::Help(Topic::Syscalls) => print(HELP_SYSCALLS),
         Command::Pid(opts) => pid::run(&opts, argv),
-        Command::Syscalls(arch) => table::write_table(arch, |line| outln!("{line}"))
+        Command::Syscalls(arch) => table::write_table(arch, |b| out::emit(out::STDOUT, b))
             .map(|()| 0)
             .map_err(error::Error::ctx(error::WRITE_STDOUT)),
     };
-    result.unwrap_or_else(|e| e.report("ns-tool"))
+    result.unwrap_or_else(|e| e.report())
 }
 
 fn print(text: &str) -> Result<i32, error::Error> {

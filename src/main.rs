@@ -65,11 +65,40 @@ unsafe extern "C" fn entry(sp: *const usize) -> ! {
 
 /// A bug, not a user error: one line on stderr and exit status 101 (Rust's
 /// usual panic status). No unwinding, and exit_group ends only the process
-/// that panicked, so a panicking child cannot take its parent down.
+/// that panicked, so a panicking child cannot take its parent down. The
+/// line is fixed: reading `PanicInfo` would keep the panic messages and
+/// core::fmt in the binary (about 6 KB).
+#[cfg(not(feature = "failpoints"))]
+#[panic_handler]
+fn panic(_: &PanicInfo) -> ! {
+    let _ = sys::write_all(
+        2,
+        b"ns-tool: internal error (a bug in ns-tool; please report it)\n",
+    );
+    sys::exit_group(101)
+}
+
+/// The test build with fault injection says which failpoint fired.
+#[cfg(feature = "failpoints")]
 #[panic_handler]
 fn panic(info: &PanicInfo) -> ! {
-    let _ = ns_tool::errln!("ns-tool: internal error: {}", info.message());
+    use core::fmt::Write;
+    let mut b = ns_tool::text::Buf::new();
+    let _ = write!(Fmt(&mut b), "ns-tool: internal error: {}", info.message());
+    let _ = ns_tool::out::emit(2, &mut b);
     sys::exit_group(101)
+}
+
+/// core::fmt into a Buf, for the failpoints build only.
+#[cfg(feature = "failpoints")]
+struct Fmt<'a>(&'a mut ns_tool::text::Buf);
+
+#[cfg(feature = "failpoints")]
+impl core::fmt::Write for Fmt<'_> {
+    fn write_str(&mut self, s: &str) -> core::fmt::Result {
+        self.0.s(s);
+        Ok(())
+    }
 }
 
 /// The standard library's precompiled `core` is built with panic=unwind, so

@@ -10,8 +10,8 @@ use linux_raw_sys::general::{
 
 use crate::args::PidOpts;
 use crate::error::Error;
-use crate::out::Line;
 use crate::sys::{self, Errno};
+use crate::text::Buf;
 
 /// The namespaces one unshare(2) call creates, and the call as the error
 /// line names it.
@@ -63,17 +63,22 @@ pub fn unshare(opts: &PidOpts) -> Result<(), Error> {
 /// which an unprivileged user may do), after denying setgroups(2) as the
 /// kernel requires for an unprivileged gid map. See user_namespaces(7).
 pub fn map_root(uid: u32, gid: u32) -> Result<(), Error> {
-    write_file(c"/proc/self/setgroups", format_args!("deny"))?;
-    write_file(c"/proc/self/uid_map", format_args!("0 {uid} 1"))?;
-    write_file(c"/proc/self/gid_map", format_args!("0 {gid} 1"))
+    write_file(c"/proc/self/setgroups", Buf::new().s("deny"))?;
+    write_file(
+        c"/proc/self/uid_map",
+        Buf::new().s("0 ").udec(uid.into()).s(" 1"),
+    )?;
+    write_file(
+        c"/proc/self/gid_map",
+        Buf::new().s("0 ").udec(gid.into()).s(" 1"),
+    )
 }
 
-fn write_file(path: &'static CStr, text: core::fmt::Arguments) -> Result<(), Error> {
-    let line = Line::format(text);
+fn write_file(path: &'static CStr, text: &Buf) -> Result<(), Error> {
     let ctx = |e| Error::sys("write", e).with_arg(path.to_bytes());
     let fd = sys::open(path, O_WRONLY | O_CLOEXEC).map_err(ctx)?;
     // The kernel takes an ID map only in one write.
-    sys::write_all(fd.raw(), line.as_bytes()).map_err(ctx)
+    sys::write_all(fd.raw(), text.as_bytes()).map_err(ctx)
 }
 
 /// In a new mount namespace: stop mount events from travelling back to the

@@ -17,17 +17,18 @@
 use core::ffi::CStr;
 
 use linux_raw_sys::general::{CLONE_NEWPID, O_CLOEXEC, O_RDONLY, SIGKILL};
-use linux_raw_sys::prctl::PR_SET_PDEATHSIG;
 
 use crate::args::PidOpts;
 use crate::argv::Argv;
-use crate::error::{Error, EXIT_FAILURE, WRITE_STDOUT};
+use crate::error::{Error, EXIT_FAILURE};
 use crate::jobs::{Sentinel, Terminal};
-use crate::out::{ErrnoText, Escaped};
+use crate::out::{self, out, say};
 use crate::signals::{Inherited, WATCHED};
 use crate::supervise::{self, Supervisor};
-use crate::sys::{self, Errno, Fd, Fork, SigSet, WaitStatus};
-use crate::{errln, exec, ns, outln, signals, trace};
+use crate::sys::names::{put_errno_text, put_signal};
+use crate::sys::{self, trace, Errno, Fd, Fork, SigSet, WaitStatus};
+use crate::text::Buf;
+use crate::{exec, ns};
 
 /// What every level of the fork chain needs to know.
 struct Plan<'a> {
@@ -105,14 +106,16 @@ fn namespace_and_fork(
     job: Option<&Job>,
 ) -> Result<i32, Error> {
     if plan.demo() {
-        outln!("Creating new PID namespace...").map_err(stdout_err)?;
+        say("Creating new PID namespace...");
+        // Nowhere to show the demonstration: create nothing.
+        out::stdout_result()?;
     }
     ns::unshare(plan.opts)?;
     if let Some((uid, gid)) = ids {
         ns::map_root(uid, gid)?;
     }
     if plan.demo() {
-        outln!("PID namespace created. Forking child process...").map_err(stdout_err)?;
+        say("PID namespace created. Forking child process...");
     }
     fork_into_namespace(plan, 1, job)
 }
@@ -143,10 +146,6 @@ fn failpoint(argv: &Argv, name: &str) {
 #[cfg(not(feature = "failpoints"))]
 fn failpoint(_: &Argv, _: &str) {}
 
-fn stdout_err(e: Errno) -> Error {
-    Error::sys(WRITE_STDOUT, e)
-}
-
 /// Fork the first process of the PID namespace at nesting `level` (1 is
 /// the one ns-tool created), then supervise it from outside. `job` is
 /// the top ns-tool's terminal and sentinel.
@@ -166,7 +165,7 @@ fn fork_into_namespace(plan: &Plan, level: u8, job: Option<&Job>) -> Result<i32,
             if lead {
                 let _ = sys::setpgid(0, 0);
             }
-            let code = in_namespace(plan, level, go).unwrap_or_else(|e| e.report("ns-tool"));
+            let code = in_namespace(plan, level, go).unwrap_or_else(|e| e.report());
             // Never return into the parent's code path.
             sys::exit_group(code)
         }
@@ -186,11 +185,9 @@ fn fork_into_namespace(plan: &Plan, level: u8, job: Option<&Job>) -> Result<i32,
             sentinel = job.sentinel.pid;
         }
     }
-    let shown = if plan.demo() && top {
-        parent_report(child)
-    } else {
-        Ok(())
-    };
+    if plan.demo() && top {
+        parent_report(child);
+    }
     failpoint(plan.argv, "parent-panic");
     // Whatever happened to our output, release the child. Our own read end
     // stays open until the PID is written, so the write cannot raise
@@ -211,7 +208,6 @@ fn fork_into_namespace(plan: &Plan, level: u8, job: Option<&Job>) -> Result<i32,
         terminal.take_back(child);
     }
     let status = status?;
-    shown?;
     if plan.demo() && top {
         parent_done(child, status)
     } else {
@@ -222,8 +218,7 @@ fn fork_into_namespace(plan: &Plan, level: u8, job: Option<&Job>) -> Result<i32,
 /// The child's side: arm the parent-death signal, wait for the go-ahead,
 /// then go one level deeper or do the job.
 fn in_namespace(plan: &Plan, level: u8, go: Fd) -> Result<i32, Error> {
-    sys::prctl(PR_SET_PDEATHSIG, SIGKILL as usize)
-        .map_err(Error::ctx("prctl(PR_SET_PDEATHSIG)"))?;
+    sys::set_pdeathsig(SIGKILL).map_err(Error::ctx("prctl(PR_SET_PDEATHSIG)"))?;
     let mut outer = [0u8; 4];
     if sys::read_full(go.raw(), &mut outer).map_err(Error::ctx("read(pipe)"))? < outer.len() {
         // The parent died first: nobody would supervise us.
@@ -234,12 +229,16 @@ fn in_namespace(plan: &Plan, level: u8, go: Fd) -> Result<i32, Error> {
     failpoint(plan.argv, "child-panic");
     if level < plan.opts.nest {
         if plan.demo() {
-            outln!(
-                "Level {level}: PID {} inside; creating PID namespace level {} and forking into it...",
-                sys::getpid(),
-                level + 1
-            )
-            .map_err(stdout_err)?;
+            let pid = sys::getpid();
+            out(|b| {
+                b.s("Level ")
+                    .udec(level.into())
+                    .s(": PID ")
+                    .dec(pid.into())
+                    .s(" inside; creating PID namespace level ")
+                    .udec((level + 1).into())
+                    .s(" and forking into it...");
+            });
         }
         sys::unshare(CLONE_NEWPID).map_err(|e| {
             Error::sys("unshare(CLONE_NEWPID)", e).hint_on(
@@ -276,7 +275,7 @@ fn init(plan: &Plan, at: usize) -> Result<i32, Error> {
                 Ok(()) => exec::exec(plan.argv, at),
                 Err(e) => e,
             };
-            sys::exit_group(e.report("ns-tool"))
+            sys::exit_group(e.report())
         }
         Fork::Parent(command) => {
             let mut sup = Supervisor::new(command, plan.what(), plan.inherited.waited(), 1);
@@ -287,112 +286,112 @@ fn init(plan: &Plan, at: usize) -> Result<i32, Error> {
     }
 }
 
-fn parent_report(child: i32) -> Result<(), Error> {
-    outln!("Parent: spawned child with PID {child} (in parent namespace)").map_err(stdout_err)?;
-    let mut buf = [0u8; 64];
-    outln!(
-        "Parent: PID namespace: {}",
-        Link::read(c"/proc/self/ns/pid", &mut buf)
-    )
-    .map_err(stdout_err)?;
-    outln!(
-        "Parent: PID namespace for children: {}",
-        Link::read(c"/proc/self/ns/pid_for_children", &mut buf)
-    )
-    .map_err(stdout_err)
+fn parent_report(child: i32) {
+    out(|b| {
+        b.s("Parent: spawned child with PID ")
+            .dec(child.into())
+            .s(" (in parent namespace)");
+    });
+    out(|b| link(b.s("Parent: PID namespace: "), c"/proc/self/ns/pid"));
+    out(|b| {
+        link(
+            b.s("Parent: PID namespace for children: "),
+            c"/proc/self/ns/pid_for_children",
+        )
+    });
 }
 
 fn parent_done(child: i32, status: WaitStatus) -> Result<i32, Error> {
-    match status {
-        WaitStatus::Exited(code) => {
-            outln!("Parent: child {child} exited with status {code}").map_err(stdout_err)?;
-            Ok(i32::from(code))
+    let (code, what) = match status {
+        WaitStatus::Exited(code) => (i32::from(code), None),
+        WaitStatus::Signaled(sig) => (128 + i32::from(sig), Some(u32::from(sig))),
+        WaitStatus::Stopped(_) | WaitStatus::Other(_) => (EXIT_FAILURE, Some(0)),
+    };
+    out(|b| {
+        b.s("Parent: child ").dec(child.into());
+        match what {
+            None => {
+                b.s(" exited with status ").dec(code.into());
+            }
+            Some(0) => {
+                b.s(" ended in an unexpected state");
+            }
+            Some(sig) => {
+                b.s(" was killed by signal ").udec(sig.into()).s(" (");
+                match sys::names::signal(sig) {
+                    Some(_) => put_signal(b, sig),
+                    None => {
+                        b.s("unknown");
+                    }
+                }
+                b.byte(b')');
+            }
         }
-        WaitStatus::Signaled(sig) => {
-            outln!(
-                "Parent: child {child} was killed by signal {sig} ({})",
-                signals::name(u32::from(sig)).unwrap_or("unknown")
-            )
-            .map_err(stdout_err)?;
-            Ok(128 + i32::from(sig))
-        }
-        WaitStatus::Stopped(_) | WaitStatus::Other(_) => {
-            outln!("Parent: child {child} ended in an unexpected state").map_err(stdout_err)?;
-            Ok(EXIT_FAILURE)
-        }
-    }
+    });
+    out::stdout_result().map(|()| code)
 }
 
 /// The demonstration, as PID 1 of the innermost namespace.
 fn demo() -> Result<i32, Error> {
     let pid = sys::getpid();
     let ppid = sys::getppid();
-    outln!("").map_err(stdout_err)?;
-    outln!("=== Inside PID Namespace ===").map_err(stdout_err)?;
-    outln!("PID inside namespace: {pid}").map_err(stdout_err)?;
-    outln!("Parent PID inside namespace: {ppid}").map_err(stdout_err)?;
+    say("");
+    say("=== Inside PID Namespace ===");
+    out(|b| {
+        b.s("PID inside namespace: ").dec(pid.into());
+    });
+    out(|b| {
+        b.s("Parent PID inside namespace: ").dec(ppid.into());
+    });
     let ok = pid == 1;
     if ok {
-        outln!("Success! We are PID 1 in the new namespace").map_err(stdout_err)?;
+        say("Success! We are PID 1 in the new namespace");
     } else {
-        let _ = errln!("ns-tool: expected PID 1 inside the new namespace, got PID {pid}");
+        out::err(|b| {
+            b.s("ns-tool: expected PID 1 inside the new namespace, got PID ")
+                .dec(pid.into());
+        });
     }
+    out(|b| link(b.s("PID namespace: "), c"/proc/self/ns/pid"));
+    out(nspid);
+    say("");
+    say("You can verify isolation by checking /proc:");
+    say("  - /proc/self/status | grep NSpid");
+    say("  - ls /proc (shows only processes in this namespace)");
+    say("===========================");
+    say("");
+    out::stdout_result().map(|()| if ok { 0 } else { EXIT_FAILURE })
+}
+
+/// Write a symbolic link's target, or why it could not be read.
+fn link(b: &mut Buf, path: &CStr) {
     let mut buf = [0u8; 64];
-    outln!(
-        "PID namespace: {}",
-        Link::read(c"/proc/self/ns/pid", &mut buf)
-    )
-    .map_err(stdout_err)?;
-    let mut status = [0u8; 4096];
-    outln!("{}", NsPid::read(&mut status)).map_err(stdout_err)?;
-    outln!("").map_err(stdout_err)?;
-    outln!("You can verify isolation by checking /proc:").map_err(stdout_err)?;
-    outln!("  - /proc/self/status | grep NSpid").map_err(stdout_err)?;
-    outln!("  - ls /proc (shows only processes in this namespace)").map_err(stdout_err)?;
-    outln!("===========================").map_err(stdout_err)?;
-    outln!("").map_err(stdout_err)?;
-    Ok(if ok { 0 } else { EXIT_FAILURE })
-}
-
-/// A symbolic link's target, or why it could not be read.
-struct Link<'a>(Result<&'a [u8], Errno>);
-
-impl<'a> Link<'a> {
-    fn read(path: &CStr, buf: &'a mut [u8]) -> Self {
-        Link(sys::readlink(path, buf).map(|n| &buf[..n]))
-    }
-}
-
-impl core::fmt::Display for Link<'_> {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        match self.0 {
-            Ok(target) => write!(f, "{}", Escaped(target)),
-            Err(e) => write!(f, "unavailable ({})", ErrnoText(e)),
+    match sys::readlink(path, &mut buf) {
+        Ok(n) => {
+            b.esc(&buf[..n]);
+        }
+        Err(e) => {
+            b.s("unavailable (");
+            put_errno_text(b, e);
+            b.byte(b')');
         }
     }
 }
 
-/// The `NSpid:` line of /proc/self/status: this process's PID in each PID
-/// namespace it belongs to, outermost first.
-struct NsPid<'a>(Result<&'a [u8], Errno>);
-
-impl<'a> NsPid<'a> {
-    fn read(buf: &'a mut [u8]) -> Self {
-        let got = sys::open(c"/proc/self/status", O_RDONLY | O_CLOEXEC)
-            .and_then(|fd| sys::read_full(fd.raw(), buf));
-        NsPid(got.and_then(|n| status_field(&buf[..n], b"NSpid:").ok_or(Errno::ENOENT)))
-    }
-}
-
-impl core::fmt::Display for NsPid<'_> {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        match self.0 {
-            Ok(line) => write!(f, "{}", Escaped(line)),
-            Err(e) => write!(
-                f,
-                "NSpid: unavailable (/proc/self/status: {})",
-                ErrnoText(e)
-            ),
+/// Write the `NSpid:` line of /proc/self/status: this process's PID in
+/// each PID namespace it belongs to, outermost first.
+fn nspid(b: &mut Buf) {
+    let mut status = [0u8; 4096];
+    let got = sys::open(c"/proc/self/status", O_RDONLY | O_CLOEXEC)
+        .and_then(|fd| sys::read_full(fd.raw(), &mut status));
+    match got.and_then(|n| status_field(&status[..n], b"NSpid:").ok_or(Errno::ENOENT)) {
+        Ok(line) => {
+            b.esc(line);
+        }
+        Err(e) => {
+            b.s("NSpid: unavailable (/proc/self/status: ");
+            put_errno_text(b, e);
+            b.byte(b')');
         }
     }
 }
@@ -428,23 +427,12 @@ mod tests {
     }
 
     #[test]
-    fn nspid_display_when_unavailable() {
-        let s = std::format!("{}", NsPid(Err(Errno::ENOENT)));
+    fn a_link_that_cannot_be_read_says_why() {
+        let mut b = Buf::new();
+        link(&mut b, c"/nonexistent/ns/pid");
         assert_eq!(
-            s,
-            "NSpid: unavailable (/proc/self/status: No such file or directory (ENOENT))"
-        );
-    }
-
-    #[test]
-    fn link_display() {
-        assert_eq!(
-            std::format!("{}", Link(Ok(b"pid:[4026531836]"))),
-            "pid:[4026531836]"
-        );
-        assert_eq!(
-            std::format!("{}", Link(Err(Errno::ENOENT))),
-            "unavailable (No such file or directory (ENOENT))"
+            b.as_bytes(),
+            b"unavailable (No such file or directory (ENOENT))"
         );
     }
 }

@@ -5,20 +5,20 @@ use core::ffi::CStr;
 
 use linux_raw_sys::general::{O_CLOEXEC, O_RDONLY};
 
-use crate::out::Line;
 use crate::signals::Dispositions;
 use crate::sys::{self, Errno};
+use crate::text::Buf;
 
 /// Read `/proc/<pid>/status` (`/proc/self/status` for pid 0) into `buf`;
 /// returns the bytes read.
 pub fn status(pid: i32, buf: &mut [u8]) -> Result<&[u8], Errno> {
-    let mut path = Line::new();
-    let path = if pid == 0 {
-        c"/proc/self/status"
+    let mut path = Buf::new();
+    if pid == 0 {
+        path.s("/proc/self/status");
     } else {
-        path_of(&mut path, format_args!("/proc/{pid}/status"))?
-    };
-    read_file(path, buf)
+        path.s("/proc/").dec(pid.into()).s("/status");
+    }
+    read_file(path.c_str().ok_or(Errno::ENAMETOOLONG)?, buf)
 }
 
 /// What process `pid` (0: this one) does with each signal.
@@ -30,10 +30,10 @@ pub fn dispositions(pid: i32) -> Result<Dispositions, Errno> {
 /// Whether process `pid` is stopped (state `T` or `t` in
 /// `/proc/<pid>/stat`); `Err` once it is gone.
 pub fn stopped(pid: i32) -> Result<bool, Errno> {
-    let mut path = Line::new();
-    let path = path_of(&mut path, format_args!("/proc/{pid}/stat"))?;
+    let mut path = Buf::new();
+    path.s("/proc/").dec(pid.into()).s("/stat");
     let mut buf = [0u8; 512];
-    let stat = read_file(path, &mut buf)?;
+    let stat = read_file(path.c_str().ok_or(Errno::ENAMETOOLONG)?, &mut buf)?;
     // "pid (comm) S ...": comm may hold anything, so look after its last ')'.
     let after = stat.iter().rposition(|&b| b == b')').ok_or(Errno::EINVAL)?;
     let state = stat.get(after + 2).copied().ok_or(Errno::EINVAL)?;
@@ -44,10 +44,15 @@ pub fn stopped(pid: i32) -> Result<bool, Errno> {
 /// `/proc/<pid>/task/<pid>/children` (a single-threaded process; the
 /// kernel lists children oldest first).
 pub fn first_child(pid: i32) -> Result<i32, Errno> {
-    let mut path = Line::new();
-    let path = path_of(&mut path, format_args!("/proc/{pid}/task/{pid}/children"))?;
+    let mut path = Buf::new();
+    let pid = i64::from(pid);
+    path.s("/proc/")
+        .dec(pid)
+        .s("/task/")
+        .dec(pid)
+        .s("/children");
     let mut buf = [0u8; 64];
-    let text = read_file(path, &mut buf)?;
+    let text = read_file(path.c_str().ok_or(Errno::ENAMETOOLONG)?, &mut buf)?;
     let digits = text.split(|&b| b == b' ').next().unwrap_or(b"");
     parse_pid(digits).ok_or(Errno::ESRCH)
 }
@@ -59,11 +64,6 @@ fn parse_pid(digits: &[u8]) -> Option<i32> {
     digits.iter().try_fold(0i32, |n, &d| {
         d.is_ascii_digit().then(|| n * 10 + i32::from(d - b'0'))
     })
-}
-
-fn path_of<'a>(line: &'a mut Line, args: core::fmt::Arguments) -> Result<&'a CStr, Errno> {
-    *line = Line::format(format_args!("{args}\0"));
-    CStr::from_bytes_with_nul(line.as_bytes()).map_err(|_| Errno::ENAMETOOLONG)
 }
 
 /// One read(2) is enough: /proc makes these files whole on each read, and

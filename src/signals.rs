@@ -1,5 +1,6 @@
-//! Signals: names for messages, the sets a supervising ns-tool works with,
-//! and what another process does with a signal (from /proc).
+//! Signals: the sets a supervising ns-tool works with, and what another
+//! process does with a signal (from /proc). Their names are in
+//! `sys::names`.
 //!
 //! docs/signals.md explains the rules these sets serve.
 
@@ -98,46 +99,6 @@ fn parse_hex(digits: &[u8]) -> Option<u64> {
     })
 }
 
-/// The name of signal `sig`, e.g. `SIGKILL`, for the signals a child can
-/// die of on Linux (x86_64 and aarch64 share these numbers).
-pub fn name(sig: u32) -> Option<&'static str> {
-    use linux_raw_sys::general as g;
-    const NAMES: [(u32, &str); 31] = [
-        (g::SIGHUP, "SIGHUP"),
-        (g::SIGINT, "SIGINT"),
-        (g::SIGQUIT, "SIGQUIT"),
-        (g::SIGILL, "SIGILL"),
-        (g::SIGTRAP, "SIGTRAP"),
-        (g::SIGABRT, "SIGABRT"),
-        (g::SIGBUS, "SIGBUS"),
-        (g::SIGFPE, "SIGFPE"),
-        (g::SIGKILL, "SIGKILL"),
-        (g::SIGUSR1, "SIGUSR1"),
-        (g::SIGSEGV, "SIGSEGV"),
-        (g::SIGUSR2, "SIGUSR2"),
-        (g::SIGPIPE, "SIGPIPE"),
-        (g::SIGALRM, "SIGALRM"),
-        (g::SIGTERM, "SIGTERM"),
-        (g::SIGSTKFLT, "SIGSTKFLT"),
-        (g::SIGCHLD, "SIGCHLD"),
-        (g::SIGCONT, "SIGCONT"),
-        (g::SIGSTOP, "SIGSTOP"),
-        (g::SIGTSTP, "SIGTSTP"),
-        (g::SIGTTIN, "SIGTTIN"),
-        (g::SIGTTOU, "SIGTTOU"),
-        (g::SIGURG, "SIGURG"),
-        (g::SIGXCPU, "SIGXCPU"),
-        (g::SIGXFSZ, "SIGXFSZ"),
-        (g::SIGVTALRM, "SIGVTALRM"),
-        (g::SIGPROF, "SIGPROF"),
-        (g::SIGWINCH, "SIGWINCH"),
-        (g::SIGIO, "SIGIO"),
-        (g::SIGPWR, "SIGPWR"),
-        (g::SIGSYS, "SIGSYS"),
-    ];
-    NAMES.iter().find(|(n, _)| *n == sig).map(|(_, name)| *name)
-}
-
 /// Whether a death by `sig` deserves a line on stderr. Shells say nothing
 /// when a job dies of SIGINT (the user pressed Ctrl-C) or SIGPIPE (its
 /// reader went away, as in `| head`); they report every other signal.
@@ -151,15 +112,6 @@ pub const RESUME: u32 = SIGCONT;
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn names() {
-        assert_eq!(name(9), Some("SIGKILL"));
-        assert_eq!(name(15), Some("SIGTERM"));
-        assert_eq!(name(17), Some("SIGCHLD"));
-        assert_eq!(name(0), None);
-        assert_eq!(name(64), None);
-    }
 
     #[test]
     fn sets() {

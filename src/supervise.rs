@@ -17,10 +17,10 @@ use linux_raw_sys::general::{
 
 use crate::error::Error;
 use crate::jobs::Terminal;
-use crate::out::Escaped;
 use crate::signals::{self, Inherited, JOB_STOP, TERMINATING};
+use crate::sys::names::put_signal;
 use crate::sys::{self, Errno, SigInfo, SigSet, WaitStatus};
-use crate::{errln, procfs};
+use crate::{out, procfs};
 
 /// Learn which signals the caller ignored, make SIGCHLD work whatever it
 /// was, and block every signal the loop waits for. Call it before
@@ -220,14 +220,16 @@ impl<'a> Supervisor<'a> {
             return;
         }
         self.dropped += 1;
-        let name = name(sig);
         if self.dropped >= 2 {
             let _ = sys::kill(self.child, SIGKILL);
             self.escalated = true;
-            let _ = errln!(
-                "ns-tool: {name} again: killed the namespace (SIGKILL to {}, its PID 1)",
-                Escaped(self.what)
-            );
+            out::err(|b| {
+                b.s("ns-tool: ");
+                put_signal(b, sig);
+                b.s(" again: killed the namespace (SIGKILL to ")
+                    .esc(self.what)
+                    .s(", its PID 1)");
+            });
             return;
         }
         let again = if sig == SIGINT && origin == Origin::Delivered {
@@ -235,11 +237,15 @@ impl<'a> Supervisor<'a> {
         } else {
             "send it again"
         };
-        let _ = errln!(
-            "ns-tool: {} is PID 1 of its namespace and has no handler for {name}, so the \
-             kernel dropped it; {again} to kill the namespace",
-            Escaped(self.what)
-        );
+        out::err(|b| {
+            b.s("ns-tool: ")
+                .esc(self.what)
+                .s(" is PID 1 of its namespace and has no handler for ");
+            put_signal(b, sig);
+            b.s(", so the kernel dropped it; ")
+                .s(again)
+                .s(" to kill the namespace");
+        });
     }
 
     /// SIGTSTP, SIGTTIN or SIGTTOU: stop the job, as the terminal would
@@ -403,10 +409,6 @@ impl<'a> Supervisor<'a> {
     }
 }
 
-fn name(sig: u32) -> &'static str {
-    signals::name(sig).unwrap_or("signal")
-}
-
 /// The exit status that reports `status`, 128+N for a death by signal N,
 /// as shells do; and, as shells do, a line on stderr for every such death
 /// but SIGINT and SIGPIPE, unless ns-tool caused it and said so already.
@@ -414,14 +416,19 @@ pub fn exit_code(status: WaitStatus, what: &[u8], escalated: bool) -> i32 {
     match status {
         WaitStatus::Exited(code) => i32::from(code),
         WaitStatus::Signaled(sig) => {
-            if !escalated && signals::worth_a_line(u32::from(sig)) {
-                let _ = errln!(
-                    "ns-tool: {} was killed by signal {sig} ({})",
-                    Escaped(what),
-                    name(u32::from(sig))
-                );
+            let sig = u32::from(sig);
+            if !escalated && signals::worth_a_line(sig) {
+                out::err(|b| {
+                    b.s("ns-tool: ")
+                        .esc(what)
+                        .s(" was killed by signal ")
+                        .udec(sig.into())
+                        .s(" (");
+                    put_signal(b, sig);
+                    b.byte(b')');
+                });
             }
-            128 + i32::from(sig)
+            128 + sig as i32
         }
         WaitStatus::Stopped(_) | WaitStatus::Other(_) => crate::error::EXIT_FAILURE,
     }

@@ -101,7 +101,9 @@ fn no_libc_syscall_wrapper_is_linked() {
     // Not vacuous: the symbol table is there and has our own code.
     assert!(names.contains(&"_start"), "no _start: stripped binary?");
     assert!(
-        names.iter().any(|n| n.contains("ns_tool3sys7unshare")),
+        names
+            .iter()
+            .any(|n| n.contains("ns_tool3sys") && n.contains("7unshare")),
         "raw layer missing"
     );
     let found: Vec<&&str> = LIBC_WRAPPERS.iter().filter(|w| names.contains(w)).collect();

@@ -7,7 +7,7 @@ use ns_tool::args::{parse, Command, MAX_NEST};
 
 fuzz_target!(|data: &[u8]| {
     let words: Vec<&[u8]> = data.split(|&b| b == 0).collect();
-    if let Ok(Command::Pid(opts)) = parse(words.iter().copied()) {
+    if let Ok(Command::Pid(opts)) = parse(&words.as_slice()) {
         if let Some(at) = opts.command {
             assert!(at < words.len());
         }

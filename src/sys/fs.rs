@@ -1,0 +1,272 @@
+//! Files, pipes, mounts and the terminal.
+
+use core::ffi::CStr;
+
+use super::{call, int, opt_ptr, rows, Arg, Call, Errno, Fd, Ret};
+
+static WRITE: Call = Call {
+    sys: &rows::write,
+    args: &[Arg::Int, Arg::Bytes(2), Arg::Int],
+    ret: Ret::Int,
+};
+
+/// [write(2)]: write some of `buf` to `fd`; returns how much was written.
+///
+/// Syscall number: x86_64 1, aarch64 64.
+///
+/// Errors: `EPIPE` (reader gone), `EBADF` (fd closed), `EINTR`, `EAGAIN`.
+///
+/// [write(2)]: https://man7.org/linux/man-pages/man2/write.2.html
+pub fn write(fd: i32, buf: &[u8]) -> Result<usize, Errno> {
+    // SAFETY: the pointer and length describe a live byte slice.
+    unsafe { call(&WRITE, [int(fd), buf.as_ptr() as usize, buf.len(), 0, 0, 0]) }
+}
+
+/// Write all of `buf`, retrying after short writes and `EINTR`.
+pub fn write_all(fd: i32, mut buf: &[u8]) -> Result<(), Errno> {
+    while !buf.is_empty() {
+        match write(fd, buf) {
+            Ok(0) => return Err(Errno::EIO),
+            Ok(n) => buf = &buf[n..],
+            Err(Errno::EINTR) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
+}
+
+static READ: Call = Call {
+    sys: &rows::read,
+    args: &[Arg::Int, Arg::Skip, Arg::Int],
+    ret: Ret::Int,
+};
+
+/// [read(2)]: read up to `buf.len()` bytes; `Ok(0)` means end of file.
+///
+/// Syscall number: x86_64 0, aarch64 63.
+///
+/// Errors: `EINTR`, `EBADF`, `EIO`.
+///
+/// [read(2)]: https://man7.org/linux/man-pages/man2/read.2.html
+pub fn read(fd: i32, buf: &mut [u8]) -> Result<usize, Errno> {
+    // SAFETY: the pointer and length describe a live, writable byte slice.
+    unsafe {
+        call(
+            &READ,
+            [int(fd), buf.as_mut_ptr() as usize, buf.len(), 0, 0, 0],
+        )
+    }
+}
+
+/// Read until `buf` is full or end of file, retrying after `EINTR`;
+/// returns the number of bytes read.
+pub fn read_full(fd: i32, buf: &mut [u8]) -> Result<usize, Errno> {
+    let mut filled = 0;
+    while filled < buf.len() {
+        match read(fd, &mut buf[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(Errno::EINTR) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(filled)
+}
+
+static CLOSE: Call = Call {
+    sys: &rows::close,
+    args: &[Arg::Int],
+    ret: Ret::Int,
+};
+
+/// [close(2)]: release a descriptor. Use [`Fd`], which calls this on drop.
+///
+/// Syscall number: x86_64 3, aarch64 57.
+///
+/// [close(2)]: https://man7.org/linux/man-pages/man2/close.2.html
+pub(super) fn close(fd: i32) -> Result<(), Errno> {
+    // SAFETY: a plain integer.
+    unsafe { call(&CLOSE, [int(fd), 0, 0, 0, 0, 0]) }.map(drop)
+}
+
+static OPENAT: Call = Call {
+    sys: &rows::openat,
+    args: &[Arg::AtFdcwd, Arg::Str, Arg::Flags(super::names::OPEN)],
+    ret: Ret::Int,
+};
+
+/// [openat(2)]: open `path` (relative to the working directory) with `O_*`
+/// `flags`, read-only use only (no mode argument).
+///
+/// Syscall number: x86_64 257, aarch64 56 (aarch64 has no plain `open`).
+///
+/// Errors: `ENOENT` (e.g. /proc not mounted), `EACCES`, `EMFILE`.
+///
+/// [openat(2)]: https://man7.org/linux/man-pages/man2/openat.2.html
+pub fn open(path: &CStr, flags: u32) -> Result<Fd, Errno> {
+    let at = linux_raw_sys::general::AT_FDCWD;
+    // SAFETY: `path` is NUL-terminated and outlives the call.
+    let fd = unsafe {
+        call(
+            &OPENAT,
+            [int(at), path.as_ptr() as usize, flags as usize, 0, 0, 0],
+        )
+    }?;
+    Ok(Fd(fd as i32))
+}
+
+static READLINKAT: Call = Call {
+    sys: &rows::readlinkat,
+    args: &[Arg::AtFdcwd, Arg::Str, Arg::Got, Arg::Int],
+    ret: Ret::Int,
+};
+
+/// [readlinkat(2)]: the target of symbolic link `path`, written into `buf`;
+/// returns its length (not NUL-terminated; truncated if `buf` is short).
+///
+/// Syscall number: x86_64 267, aarch64 78 (aarch64 has no plain `readlink`).
+///
+/// Errors: `ENOENT`, `EINVAL` (not a link), `EACCES`.
+///
+/// [readlinkat(2)]: https://man7.org/linux/man-pages/man2/readlinkat.2.html
+pub fn readlink(path: &CStr, buf: &mut [u8]) -> Result<usize, Errno> {
+    let at = linux_raw_sys::general::AT_FDCWD;
+    // SAFETY: `path` is NUL-terminated; `buf` is live and writable.
+    unsafe {
+        call(
+            &READLINKAT,
+            [
+                int(at),
+                path.as_ptr() as usize,
+                buf.as_mut_ptr() as usize,
+                buf.len(),
+                0,
+                0,
+            ],
+        )
+    }
+}
+
+static PIPE2: Call = Call {
+    sys: &rows::pipe2,
+    args: &[Arg::Fds, Arg::Flags(super::names::OPEN)],
+    ret: Ret::Int,
+};
+
+/// [pipe2(2)]: a new pipe as (read end, write end), with `O_*` `flags`
+/// such as `O_CLOEXEC`.
+///
+/// Syscall number: x86_64 293, aarch64 59.
+///
+/// Errors: `EMFILE`, `ENFILE`.
+///
+/// [pipe2(2)]: https://man7.org/linux/man-pages/man2/pipe2.2.html
+pub fn pipe(flags: u32) -> Result<(Fd, Fd), Errno> {
+    let mut fds = [0i32; 2];
+    // SAFETY: `fds` is a live, writable int[2] as pipe2 expects.
+    unsafe {
+        call(
+            &PIPE2,
+            [fds.as_mut_ptr() as usize, flags as usize, 0, 0, 0, 0],
+        )
+    }?;
+    Ok((Fd(fds[0]), Fd(fds[1])))
+}
+
+static MOUNT: Call = Call {
+    sys: &rows::mount,
+    args: &[
+        Arg::Str,
+        Arg::Str,
+        Arg::Str,
+        Arg::Flags(super::names::MOUNT),
+        Arg::Null,
+    ],
+    ret: Ret::Int,
+};
+
+/// [mount(2)]: attach a filesystem, or (with `MS_PRIVATE`/`MS_REC` and no
+/// source) change the propagation of an existing mount. `source`, `fstype`
+/// may be absent; no filesystem-specific data is passed.
+///
+/// Syscall number: x86_64 165, aarch64 40.
+///
+/// Errors: `EPERM` (no `CAP_SYS_ADMIN` in the mount namespace's owner),
+/// `ENOENT` (target missing), `EINVAL`, `ENODEV` (unknown filesystem).
+///
+/// [mount(2)]: https://man7.org/linux/man-pages/man2/mount.2.html
+pub fn mount(
+    source: Option<&CStr>,
+    target: &CStr,
+    fstype: Option<&CStr>,
+    flags: u32,
+) -> Result<(), Errno> {
+    // SAFETY: every string is NUL-terminated and outlives the call; data
+    // is null.
+    unsafe {
+        call(
+            &MOUNT,
+            [
+                opt_ptr(source),
+                target.as_ptr() as usize,
+                opt_ptr(fstype),
+                flags as usize,
+                0,
+                0,
+            ],
+        )
+    }
+    .map(drop)
+}
+
+static IOCTL_PGRP: Call = Call {
+    sys: &rows::ioctl,
+    args: &[Arg::Int, Arg::Enum(super::names::IOCTL), Arg::IntPtr],
+    ret: Ret::Int,
+};
+
+/// [ioctl(2)] `TIOCGPGRP` ([ioctl_tty(2)]): the foreground process group
+/// of the terminal on `fd`, as tcgetpgrp(3) asks it.
+///
+/// Syscall number: x86_64 16, aarch64 29 (`ioctl`).
+///
+/// Errors: `ENOTTY` (not a terminal, or not this process's controlling
+/// terminal), `EBADF`.
+///
+/// [ioctl(2)]: https://man7.org/linux/man-pages/man2/ioctl.2.html
+/// [ioctl_tty(2)]: https://man7.org/linux/man-pages/man2/ioctl_tty.2.html
+pub fn tcgetpgrp(fd: i32) -> Result<i32, Errno> {
+    let mut pgrp: i32 = 0;
+    let req = linux_raw_sys::ioctl::TIOCGPGRP as usize;
+    // SAFETY: TIOCGPGRP writes one pid_t into the live `pgrp`.
+    unsafe {
+        call(
+            &IOCTL_PGRP,
+            [int(fd), req, &mut pgrp as *mut i32 as usize, 0, 0, 0],
+        )
+    }?;
+    Ok(pgrp)
+}
+
+/// [ioctl(2)] `TIOCSPGRP` ([ioctl_tty(2)]): make process group `pgrp` the
+/// foreground of the terminal on `fd` (tcsetpgrp(3)). Allowed from a
+/// background group only while SIGTTOU is blocked or ignored, which it
+/// always is in a supervising ns-tool.
+///
+/// Syscall number: x86_64 16, aarch64 29 (`ioctl`).
+///
+/// Errors: `ENOTTY`, `EPERM` (a group of another session), `EINVAL`.
+///
+/// [ioctl(2)]: https://man7.org/linux/man-pages/man2/ioctl.2.html
+/// [ioctl_tty(2)]: https://man7.org/linux/man-pages/man2/ioctl_tty.2.html
+pub fn tcsetpgrp(fd: i32, pgrp: i32) -> Result<(), Errno> {
+    let req = linux_raw_sys::ioctl::TIOCSPGRP as usize;
+    // SAFETY: TIOCSPGRP reads one pid_t from the live `pgrp`.
+    unsafe {
+        call(
+            &IOCTL_PGRP,
+            [int(fd), req, &pgrp as *const i32 as usize, 0, 0, 0],
+        )
+    }
+    .map(drop)
+}

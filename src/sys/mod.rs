@@ -1,0 +1,187 @@
+//! The raw system-call layer, at the bottom of ns-tool: it imports nothing
+//! above it (only `text`, the writer).
+//!
+//! Every request ns-tool makes of the kernel goes through [`call`] and
+//! straight to the `syscall` instruction via the `syscalls` crate: no libc,
+//! no wrapper with hidden state. Each system call is one row ([`Sys`], in
+//! `rows.rs`: its name, its number on x86_64 and on aarch64, what ns-tool
+//! uses it for) and each way ns-tool calls it one descriptor ([`Call`]:
+//! the row, how to show its arguments and result). `--trace` and
+//! `ns-tool syscalls` both read them, so the numbers are written once.
+//! The typed wrappers, grouped by family (`process`, `signal`, `fs`,
+//! `ns`, `cred`), each name their man page and numbers, and return
+//! `Result<_, Errno>`; the caller, which knows what it was trying to do,
+//! adds the context. Flag values and structures come from linux-raw-sys.
+
+mod cred;
+mod fs;
+pub mod names;
+mod ns;
+mod process;
+pub mod rows;
+mod signal;
+pub mod trace;
+
+pub use cred::*;
+pub use fs::*;
+pub use ns::*;
+pub use process::*;
+pub use signal::*;
+
+pub use syscalls::Errno;
+
+/// One system call: what `ns-tool syscalls` lists.
+#[derive(Debug)]
+pub struct Sys {
+    /// Its name, as in section 2 of the manual.
+    pub name: &'static str,
+    /// Its number on x86_64, or [`NONE`].
+    pub x86_64: u16,
+    /// Its number on aarch64 (the kernel's generic table), or [`NONE`].
+    pub aarch64: u16,
+    /// What ns-tool uses it for.
+    pub purpose: &'static str,
+}
+
+/// The number of a call an architecture lacks (aarch64 has no `fork`).
+pub const NONE: u16 = u16::MAX;
+
+impl Sys {
+    /// Its number on the architecture ns-tool was built for.
+    pub const fn nr(&self) -> u16 {
+        if cfg!(target_arch = "aarch64") {
+            self.aarch64
+        } else {
+            self.x86_64
+        }
+    }
+}
+
+/// How `--trace` shows one argument (the raw value, or what it points to).
+#[derive(Debug, Clone, Copy)]
+pub enum Arg {
+    /// A signed decimal: a PID, a descriptor, a count.
+    Int,
+    /// A bit mask by names: `A|B|0x..`, or `0x0`.
+    Flags(&'static [(u32, &'static str)]),
+    /// One value by name, or its decimal.
+    Enum(&'static [(u32, &'static str)]),
+    /// A signal by name.
+    Sig,
+    /// A pointer to a 64-bit signal set: `[SIGINT ...]`, or `NULL`.
+    SigSet,
+    /// A pointer to a C string, quoted, or `NULL`.
+    Str,
+    /// A pointer to bytes, argument N their length: the first 32, quoted.
+    Bytes(u8),
+    /// A pointer to bytes the call filled, as many as it returned, quoted.
+    Got,
+    /// A buffer not worth showing: `..`.
+    Skip,
+    /// Always NULL: `NULL`.
+    Null,
+    /// The `dirfd` of the `*at` calls; always AT_FDCWD here.
+    AtFdcwd,
+    /// wait4's status out-pointer: `[exited 0]`, or `..` if none came.
+    Status,
+    /// pipe2's `int[2]` out-pointer: `[3, 4]`.
+    Fds,
+    /// execve's argv: `["sh", "-c", ..]`, at most four words.
+    Argv,
+    /// execve's environment: `envp`.
+    Envp,
+    /// A pointer to an int: `[N]`.
+    IntPtr,
+    /// A kernel `struct sigaction` pointer: `{SIG_DFL}`, `{SIG_IGN}`, or
+    /// `NULL`.
+    Action,
+    /// A `struct timespec` pointer: `{s, ns}`, or `NULL`.
+    Timeout,
+    /// The siginfo handed to rt_sigqueueinfo.
+    Queued,
+}
+
+/// How `--trace` shows a result.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ret {
+    /// The value, or `-1 ENAME (text)`.
+    Int,
+    /// The call does not return on success: its line is printed before,
+    /// with `= ?`, and again after if it failed.
+    NoReturn,
+    /// fork: in the child (0) the trace names it "child of ...".
+    Fork,
+    /// getpid: the first answer names the process in the trace.
+    SelfPid,
+    /// rt_sigtimedwait: the signal and who sent it, from the siginfo that
+    /// argument N points to.
+    Signal(u8),
+}
+
+/// One way of calling a system call: its row, and how to show it.
+#[derive(Debug)]
+pub struct Call {
+    /// The system call.
+    pub sys: &'static Sys,
+    /// How to show each argument (unused ones are left out).
+    pub args: &'static [Arg],
+    /// How to show the result.
+    pub ret: Ret,
+}
+
+/// Make the system call `c` with arguments `a` (unused ones zero), and
+/// trace it if `--trace` is on.
+///
+/// # Safety
+/// The arguments must be what the kernel expects for this call: pointers
+/// valid for what it reads and writes. The trace reads them too, after
+/// the call (before it, for a call that does not return).
+pub unsafe fn call(c: &'static Call, a: [usize; 6]) -> Result<usize, Errno> {
+    let traced = trace::enabled();
+    if traced && c.ret == Ret::NoReturn {
+        // SAFETY: the caller vouches for the arguments.
+        unsafe { trace::line(c, &a, None) };
+    }
+    // SAFETY: the caller vouches for the arguments; unused ones are 0.
+    let r = Errno::from_ret(unsafe {
+        syscalls::raw::syscall6(usize::from(c.sys.nr()), a[0], a[1], a[2], a[3], a[4], a[5])
+    });
+    match (c.ret, r) {
+        (Ret::Fork, Ok(0)) => trace::forked_child(),
+        (Ret::SelfPid, Ok(pid)) if traced => trace::learned_pid(pid),
+        _ => {}
+    }
+    if traced && (c.ret != Ret::NoReturn || r.is_err()) {
+        // SAFETY: as above.
+        unsafe { trace::line(c, &a, Some(r)) };
+    }
+    r
+}
+
+/// An owned file descriptor, closed when dropped.
+#[derive(Debug)]
+pub struct Fd(i32);
+
+impl Fd {
+    /// The descriptor number.
+    pub fn raw(&self) -> i32 {
+        self.0
+    }
+}
+
+impl Drop for Fd {
+    fn drop(&mut self) {
+        // close(2) says not to retry on error: the descriptor is gone anyway.
+        let _ = close(self.0);
+    }
+}
+
+/// A pointer or NULL, as a system call argument.
+fn opt_ptr<T: ?Sized>(p: Option<&T>) -> usize {
+    p.map_or(0, |p| p as *const T as *const u8 as usize)
+}
+
+/// A signed value as a system call argument (the kernel sign-extends).
+const fn int(v: i32) -> usize {
+    v as isize as usize
+}

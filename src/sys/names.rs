@@ -1,0 +1,270 @@
+//! Names for what the kernel speaks in numbers: errnos, signals, flags.
+//! The tables are compact on purpose (one string where a slice of pairs
+//! would cost 24 bytes of pointers per entry); unit tests check them
+//! against the `syscalls` crate and linux-raw-sys.
+
+use linux_raw_sys::general as g;
+
+use super::Errno;
+use crate::text::Buf;
+
+/// The errors ns-tool can meet, one entry each, ended by a NUL: the errno
+/// as one byte, its name, a space, its text (the kernel's wording, as the `syscalls` crate
+/// carries it). The classic 1 to 40 and the few others its calls return;
+/// any other errno is shown by number. (The `syscalls` crate can name them
+/// all, but its table is a large match, a quarter of this binary.)
+const ERRNOS: &str = concat!(
+    "\x01EPERM Operation not permitted\0",
+    "\x02ENOENT No such file or directory\0",
+    "\x03ESRCH No such process\0",
+    "\x04EINTR Interrupted system call\0",
+    "\x05EIO I/O error\0",
+    "\x06ENXIO No such device or address\0",
+    "\x07E2BIG Argument list too long\0",
+    "\x08ENOEXEC Exec format error\0",
+    "\x09EBADF Bad file number\0",
+    "\x0aECHILD No child processes\0",
+    "\x0bEAGAIN Try again\0",
+    "\x0cENOMEM Out of memory\0",
+    "\x0dEACCES Permission denied\0",
+    "\x0eEFAULT Bad address\0",
+    "\x0fENOTBLK Block device required\0",
+    "\x10EBUSY Device or resource busy\0",
+    "\x11EEXIST File exists\0",
+    "\x12EXDEV Cross-device link\0",
+    "\x13ENODEV No such device\0",
+    "\x14ENOTDIR Not a directory\0",
+    "\x15EISDIR Is a directory\0",
+    "\x16EINVAL Invalid argument\0",
+    "\x17ENFILE File table overflow\0",
+    "\x18EMFILE Too many open files\0",
+    "\x19ENOTTY Not a typewriter\0",
+    "\x1aETXTBSY Text file busy\0",
+    "\x1bEFBIG File too large\0",
+    "\x1cENOSPC No space left on device\0",
+    "\x1dESPIPE Illegal seek\0",
+    "\x1eEROFS Read-only file system\0",
+    "\x1fEMLINK Too many links\0",
+    "\x20EPIPE Broken pipe\0",
+    "\x21EDOM Math argument out of domain of func\0",
+    "\x22ERANGE Math result not representable\0",
+    "\x23EDEADLK Resource deadlock would occur\0",
+    "\x24ENAMETOOLONG File name too long\0",
+    "\x25ENOLCK No record locks available\0",
+    "\x26ENOSYS Invalid system call number\0",
+    "\x27ENOTEMPTY Directory not empty\0",
+    "\x28ELOOP Too many symbolic links encountered\0",
+    "\x4bEOVERFLOW Value too large for defined data type\0",
+    "\x57EUSERS Too many users\0",
+    "\x5fEOPNOTSUPP Operation not supported on transport endpoint\0",
+);
+
+/// The name and text of `errno`, e.g. `("EPERM", "Operation not
+/// permitted")`, if the table has it.
+pub fn errno(errno: Errno) -> Option<(&'static str, &'static str)> {
+    let n = errno.into_raw();
+    ERRNOS
+        .split('\0')
+        .find(|entry| entry.as_bytes().first().map(|&b| i32::from(b)) == Some(n))
+        .and_then(|entry| entry[1..].split_once(' '))
+}
+
+/// Signals 1 to 31 (the same numbers on x86_64 and aarch64), without
+/// their `SIG` prefix.
+const SIGNALS: &str = "HUP INT QUIT ILL TRAP ABRT BUS FPE KILL USR1 SEGV USR2 PIPE ALRM TERM \
+                       STKFLT CHLD CONT STOP TSTP TTIN TTOU URG XCPU XFSZ VTALRM PROF WINCH IO \
+                       PWR SYS";
+
+/// The name of signal `sig` without `SIG` (`KILL`), for 1 to 31.
+pub fn signal(sig: u32) -> Option<&'static str> {
+    SIGNALS.split(' ').nth((sig as usize).checked_sub(1)?)
+}
+
+/// Write signal `sig` by name (`SIGTERM`), or its number.
+pub fn put_signal(b: &mut Buf, sig: u32) {
+    match signal(sig) {
+        Some(name) => b.s("SIG").s(name),
+        None => b.udec(u64::from(sig)),
+    };
+}
+
+/// Write `errno` as the error lines name it: `Operation not permitted
+/// (EPERM)`.
+pub fn put_errno_text(b: &mut Buf, e: Errno) {
+    match errno(e) {
+        Some((name, text)) => b.s(text).s(" (").s(name).s(")"),
+        None => b.s("unknown error (errno ").dec(e.into_raw().into()).s(")"),
+    };
+}
+
+/// Write `errno` as a trace shows it: `-1 EPERM (Operation not
+/// permitted)`.
+pub fn put_errno_ret(b: &mut Buf, e: Errno) {
+    match errno(e) {
+        Some((name, text)) => b.s("-1 ").s(name).s(" (").s(text).s(")"),
+        None => b.s("-1 errno ").dec(e.into_raw().into()),
+    };
+}
+
+/// Write a bit mask by the names in `table`: `A|B|0x..`, or `0x0`.
+pub fn put_flags(b: &mut Buf, value: u64, table: &[(u32, &str)]) {
+    let mut rest = value;
+    let mut first = true;
+    for &(bit, name) in table {
+        let bit = u64::from(bit);
+        if bit != 0 && rest & bit == bit {
+            if !first {
+                b.byte(b'|');
+            }
+            b.s(name);
+            rest &= !bit;
+            first = false;
+        }
+    }
+    if rest != 0 || first {
+        if !first {
+            b.byte(b'|');
+        }
+        b.hex(rest);
+    }
+}
+
+/// The `CLONE_NEW*` flags, in the order a trace names them.
+pub const CLONE: &[(u32, &str)] = &[
+    (g::CLONE_NEWUSER, "CLONE_NEWUSER"),
+    (g::CLONE_NEWPID, "CLONE_NEWPID"),
+    (g::CLONE_NEWNS, "CLONE_NEWNS"),
+    (g::CLONE_NEWUTS, "CLONE_NEWUTS"),
+    (g::CLONE_NEWIPC, "CLONE_NEWIPC"),
+    (g::CLONE_NEWNET, "CLONE_NEWNET"),
+    (g::CLONE_NEWCGROUP, "CLONE_NEWCGROUP"),
+];
+
+/// wait4's options.
+pub const WAIT: &[(u32, &str)] = &[
+    (g::WNOHANG, "WNOHANG"),
+    (g::WUNTRACED, "WUNTRACED"),
+    (g::__WALL, "__WALL"),
+];
+
+/// openat's and pipe2's flags.
+pub const OPEN: &[(u32, &str)] = &[
+    (g::O_WRONLY, "O_WRONLY"),
+    (g::O_RDWR, "O_RDWR"),
+    (g::O_DIRECTORY, "O_DIRECTORY"),
+    (g::O_PATH, "O_PATH"),
+    (g::O_CLOEXEC, "O_CLOEXEC"),
+];
+
+/// mount's flags.
+pub const MOUNT: &[(u32, &str)] = &[
+    (g::MS_NOSUID, "MS_NOSUID"),
+    (g::MS_NODEV, "MS_NODEV"),
+    (g::MS_NOEXEC, "MS_NOEXEC"),
+    (g::MS_REC, "MS_REC"),
+    (g::MS_PRIVATE, "MS_PRIVATE"),
+];
+
+/// rt_sigprocmask's `how`.
+pub const HOW: &[(u32, &str)] = &[
+    (g::SIG_BLOCK, "SIG_BLOCK"),
+    (g::SIG_UNBLOCK, "SIG_UNBLOCK"),
+    (g::SIG_SETMASK, "SIG_SETMASK"),
+];
+
+/// The terminal ioctls ns-tool makes.
+pub const IOCTL: &[(u32, &str)] = &[
+    (linux_raw_sys::ioctl::TIOCGPGRP, "TIOCGPGRP"),
+    (linux_raw_sys::ioctl::TIOCSPGRP, "TIOCSPGRP"),
+];
+
+/// The prctl options ns-tool uses.
+pub const PRCTL: &[(u32, &str)] = &[(linux_raw_sys::prctl::PR_SET_PDEATHSIG, "PR_SET_PDEATHSIG")];
+
+/// `si_code` values a trace names.
+pub fn put_si_code(b: &mut Buf, code: i32) {
+    match code {
+        0 => b.s("SI_USER"),
+        -1 => b.s("SI_QUEUE"),
+        -6 => b.s("SI_TKILL"),
+        0x80 => b.s("SI_KERNEL"),
+        c => b.dec(c.into()),
+    };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errnos_agree_with_the_syscalls_crate() {
+        let mut count = 0;
+        for n in 1..200 {
+            let e = Errno::new(n);
+            if let Some((name, text)) = errno(e) {
+                assert_eq!(Some(name), e.name(), "errno {n}");
+                assert_eq!(Some(text), e.description(), "errno {n}");
+                count += 1;
+            }
+        }
+        assert_eq!(count, ERRNOS.split('\0').count() - 1, "every entry parses");
+        assert_eq!(errno(Errno::new(4000)), None);
+        for e in [Errno::EPERM, Errno::ENOSPC, Errno::EUSERS, Errno::ENOEXEC] {
+            assert!(errno(e).is_some(), "{e:?}");
+        }
+    }
+
+    #[test]
+    fn signals_agree_with_linux_raw_sys() {
+        let known = [
+            (g::SIGHUP, "HUP"),
+            (g::SIGKILL, "KILL"),
+            (g::SIGSEGV, "SEGV"),
+            (g::SIGTERM, "TERM"),
+            (g::SIGSTKFLT, "STKFLT"),
+            (g::SIGCHLD, "CHLD"),
+            (g::SIGTSTP, "TSTP"),
+            (g::SIGWINCH, "WINCH"),
+            (g::SIGPWR, "PWR"),
+            (g::SIGSYS, "SYS"),
+        ];
+        for (n, name) in known {
+            assert_eq!(signal(n), Some(name));
+        }
+        assert_eq!(SIGNALS.split(' ').count(), 31);
+        assert_eq!(signal(0), None);
+        assert_eq!(signal(32), None);
+    }
+
+    fn shown(f: impl Fn(&mut Buf)) -> std::string::String {
+        let mut b = Buf::new();
+        f(&mut b);
+        std::string::String::from_utf8(b.as_bytes().to_vec()).unwrap()
+    }
+
+    #[test]
+    fn shows() {
+        let table = [(0x1, "A"), (0x2, "B"), (0x10, "C")];
+        assert_eq!(shown(|b| put_flags(b, 0x3, &table)), "A|B");
+        assert_eq!(shown(|b| put_flags(b, 0x21, &table)), "A|0x20");
+        assert_eq!(shown(|b| put_flags(b, 0, &table)), "0x0");
+        assert_eq!(shown(|b| put_signal(b, 15)), "SIGTERM");
+        assert_eq!(shown(|b| put_signal(b, 40)), "40");
+        assert_eq!(
+            shown(|b| put_errno_text(b, Errno::EPERM)),
+            "Operation not permitted (EPERM)"
+        );
+        assert_eq!(
+            shown(|b| put_errno_text(b, Errno::new(4000))),
+            "unknown error (errno 4000)"
+        );
+        assert_eq!(
+            shown(|b| put_errno_ret(b, Errno::EPERM)),
+            "-1 EPERM (Operation not permitted)"
+        );
+        assert_eq!(
+            shown(|b| put_errno_ret(b, Errno::new(4000))),
+            "-1 errno 4000"
+        );
+    }
+}

@@ -1,0 +1,300 @@
+//! Processes: fork, wait, signal, exec, exit, process groups.
+
+use core::ffi::{c_char, CStr};
+
+use super::{call, int, rows, Arg, Call, Errno, Ret};
+
+/// Which side of a fork this process is on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fork {
+    /// The new process.
+    Child,
+    /// The original process; holds the child's PID as seen from here.
+    Parent(i32),
+}
+
+#[cfg(not(target_arch = "aarch64"))]
+static FORK: Call = Call {
+    sys: &rows::fork,
+    args: &[],
+    ret: Ret::Fork,
+};
+#[cfg(target_arch = "aarch64")]
+static FORK: Call = Call {
+    sys: &rows::clone,
+    args: &[Arg::Sig, Arg::Null, Arg::Null, Arg::Null, Arg::Null],
+    ret: Ret::Fork,
+};
+
+/// [fork(2)]: create a child process, a copy of this one.
+///
+/// Syscall number: x86_64 `fork` 57. aarch64 has no `fork`; there it is
+/// [clone(2)] 220 with only `SIGCHLD` as flags, which is what fork means.
+///
+/// Errors: `EAGAIN` (process limit, `RLIMIT_NPROC`), `ENOMEM` (also when the
+/// PID namespace's init has already exited).
+///
+/// Sound only because ns-tool is single-threaded and has no libc whose state
+/// a child could inherit half-updated.
+///
+/// [fork(2)]: https://man7.org/linux/man-pages/man2/fork.2.html
+/// [clone(2)]: https://man7.org/linux/man-pages/man2/clone.2.html
+pub fn fork() -> Result<Fork, Errno> {
+    // On aarch64, clone's five arguments (flags, stack, parent_tid, tls,
+    // child_tid): with a null stack the child runs on a copy of ours.
+    let flags = if cfg!(target_arch = "aarch64") {
+        linux_raw_sys::general::SIGCHLD as usize
+    } else {
+        0
+    };
+    // SAFETY: no pointers; the process is single-threaded.
+    Ok(match unsafe { call(&FORK, [flags, 0, 0, 0, 0, 0]) }? {
+        0 => Fork::Child,
+        pid => Fork::Parent(pid as i32),
+    })
+}
+
+static GETPID: Call = Call {
+    sys: &rows::getpid,
+    args: &[],
+    ret: Ret::SelfPid,
+};
+
+/// [getpid(2)]: this process's PID in its own PID namespace. Never fails.
+///
+/// Syscall number: x86_64 39, aarch64 172.
+///
+/// [getpid(2)]: https://man7.org/linux/man-pages/man2/getpid.2.html
+pub fn getpid() -> i32 {
+    // SAFETY: no arguments.
+    unsafe { call(&GETPID, [0; 6]) }.unwrap_or(0) as i32
+}
+
+static GETPPID: Call = Call {
+    sys: &rows::getppid,
+    args: &[],
+    ret: Ret::Int,
+};
+
+/// [getppid(2)]: the parent's PID as seen from this process's namespace; 0
+/// when the parent lives in an ancestor namespace. Never fails.
+///
+/// Syscall number: x86_64 110, aarch64 173.
+///
+/// [getppid(2)]: https://man7.org/linux/man-pages/man2/getppid.2.html
+pub fn getppid() -> i32 {
+    // SAFETY: no arguments.
+    unsafe { call(&GETPPID, [0; 6]) }.unwrap_or(0) as i32
+}
+
+/// How a child ended, decoded from a wait status word.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WaitStatus {
+    /// `exit(code)`.
+    Exited(u8),
+    /// Killed by this signal.
+    Signaled(u8),
+    /// Stopped by this signal (reported only with `WUNTRACED`).
+    Stopped(u8),
+    /// Anything else (continued: ns-tool never asks), kept raw.
+    Other(i32),
+}
+
+impl WaitStatus {
+    /// Decode the status word the way `WIFEXITED`/`WIFSIGNALED` do.
+    pub fn from_raw(status: i32) -> Self {
+        let sig = status & 0x7f;
+        let high = ((status >> 8) & 0xff) as u8;
+        if sig == 0 {
+            WaitStatus::Exited(high)
+        } else if sig != 0x7f {
+            // 0x7f in the low bits means stopped, not killed.
+            WaitStatus::Signaled(sig as u8)
+        } else if status as u32 & 0xffff_0000 == 0 {
+            WaitStatus::Stopped(high)
+        } else {
+            WaitStatus::Other(status)
+        }
+    }
+}
+
+static WAIT4: Call = Call {
+    sys: &rows::wait4,
+    args: &[
+        Arg::Int,
+        Arg::Status,
+        Arg::Flags(super::names::WAIT),
+        Arg::Null,
+    ],
+    ret: Ret::Int,
+};
+
+/// [wait4(2)]: wait for child `pid` (-1: any) to change state and collect
+/// it, so it does not linger as a zombie. `options` are `W*` flags.
+///
+/// Syscall number: x86_64 61, aarch64 260.
+///
+/// Errors: `ECHILD` (no such child), `EINTR` (a signal arrived first; the
+/// caller retries), `EINVAL`.
+///
+/// [wait4(2)]: https://man7.org/linux/man-pages/man2/wait4.2.html
+pub fn wait4(pid: i32, options: u32) -> Result<(i32, WaitStatus), Errno> {
+    let mut status: i32 = 0;
+    // SAFETY: `status` is a live, writable i32; rusage is null.
+    let r = unsafe {
+        call(
+            &WAIT4,
+            [
+                int(pid),
+                &mut status as *mut i32 as usize,
+                options as usize,
+                0,
+                0,
+                0,
+            ],
+        )
+    };
+    Ok((r? as i32, WaitStatus::from_raw(status)))
+}
+
+static KILL: Call = Call {
+    sys: &rows::kill,
+    args: &[Arg::Int, Arg::Sig],
+    ret: Ret::Int,
+};
+
+/// [kill(2)]: send signal `sig` to process `pid` (negative: its group).
+///
+/// Syscall number: x86_64 62, aarch64 129.
+///
+/// Errors: `ESRCH` (no such process, e.g. already reaped), `EPERM`,
+/// `EINVAL`.
+///
+/// [kill(2)]: https://man7.org/linux/man-pages/man2/kill.2.html
+pub fn kill(pid: i32, sig: u32) -> Result<(), Errno> {
+    // SAFETY: plain integers.
+    unsafe { call(&KILL, [int(pid), sig as usize, 0, 0, 0, 0]) }.map(drop)
+}
+
+static EXIT_GROUP: Call = Call {
+    sys: &rows::exit_group,
+    args: &[Arg::Int],
+    ret: Ret::NoReturn,
+};
+
+/// [exit_group(2)]: end this process (all its threads) with `code`.
+///
+/// Syscall number: x86_64 231, aarch64 94.
+///
+/// [exit_group(2)]: https://man7.org/linux/man-pages/man2/exit_group.2.html
+pub fn exit_group(code: i32) -> ! {
+    // SAFETY: does not return; no memory involved.
+    let _ = unsafe { call(&EXIT_GROUP, [int(code), 0, 0, 0, 0, 0]) };
+    // The kernel never returns from exit_group; satisfy the type checker.
+    #[allow(clippy::empty_loop)]
+    loop {}
+}
+
+static EXECVE: Call = Call {
+    sys: &rows::execve,
+    args: &[Arg::Str, Arg::Argv, Arg::Envp],
+    ret: Ret::NoReturn,
+};
+
+/// [execve(2)]: replace this program with the one at `path`. `argv` and
+/// `envp` are the NULL-terminated pointer arrays the kernel expects. Returns
+/// only on failure.
+///
+/// Syscall number: x86_64 59, aarch64 221.
+///
+/// Errors: `ENOENT` (no such file, or its interpreter is missing),
+/// `EACCES` (not executable, a directory, or a directory on the way is not
+/// searchable), `ENOEXEC` (unknown format), `ENOTDIR`, `E2BIG`, `ENOMEM`.
+///
+/// # Safety
+/// `argv` and `envp` must point to NULL-terminated arrays of pointers to
+/// NUL-terminated strings.
+///
+/// [execve(2)]: https://man7.org/linux/man-pages/man2/execve.2.html
+pub unsafe fn execve(path: &CStr, argv: *const *const c_char, envp: *const *const c_char) -> Errno {
+    // SAFETY: the caller vouches for argv and envp; path is NUL-terminated.
+    let r = unsafe {
+        call(
+            &EXECVE,
+            [
+                path.as_ptr() as usize,
+                argv as usize,
+                envp as usize,
+                0,
+                0,
+                0,
+            ],
+        )
+    };
+    match r {
+        Err(e) => e,
+        // execve does not return on success; if it ever did, say so.
+        Ok(_) => Errno::EINVAL,
+    }
+}
+
+static PDEATHSIG: Call = Call {
+    sys: &rows::prctl,
+    args: &[Arg::Enum(super::names::PRCTL), Arg::Sig],
+    ret: Ret::Int,
+};
+
+/// [prctl(2)] `PR_SET_PDEATHSIG`: have the kernel send `sig` to this
+/// process when its parent dies. Cleared on a credential change.
+///
+/// Syscall number: x86_64 157, aarch64 167 (`prctl`).
+///
+/// Errors: `EINVAL` (not a signal).
+///
+/// [prctl(2)]: https://man7.org/linux/man-pages/man2/prctl.2.html
+pub fn set_pdeathsig(sig: u32) -> Result<(), Errno> {
+    let option = linux_raw_sys::prctl::PR_SET_PDEATHSIG as usize;
+    // SAFETY: integer arguments; the rest are zero, as the man page asks.
+    unsafe { call(&PDEATHSIG, [option, sig as usize, 0, 0, 0, 0]) }.map(drop)
+}
+
+static SETPGID: Call = Call {
+    sys: &rows::setpgid,
+    args: &[Arg::Int, Arg::Int],
+    ret: Ret::Int,
+};
+
+/// [setpgid(2)]: move process `pid` (0: the caller) into process group
+/// `pgid` (0: a new group that `pid` leads). A parent may do it for a
+/// child until the child has exec'd; shells do it on both sides of a fork
+/// so neither has to wait for the other.
+///
+/// Syscall number: x86_64 109, aarch64 154.
+///
+/// Errors: `EACCES` (the child has already exec'd), `EPERM` (a session
+/// leader, or a group in another session), `ESRCH`, `EINVAL`.
+///
+/// [setpgid(2)]: https://man7.org/linux/man-pages/man2/setpgid.2.html
+pub fn setpgid(pid: i32, pgid: i32) -> Result<(), Errno> {
+    // SAFETY: plain integers.
+    unsafe { call(&SETPGID, [int(pid), int(pgid), 0, 0, 0, 0]) }.map(drop)
+}
+
+static GETPGID: Call = Call {
+    sys: &rows::getpgid,
+    args: &[Arg::Int],
+    ret: Ret::Int,
+};
+
+/// [getpgid(2)]: the process group of `pid` (0: the caller). aarch64 has
+/// no `getpgrp`, so ns-tool asks `getpgid(0)` on both.
+///
+/// Syscall number: x86_64 121, aarch64 155.
+///
+/// Errors: `ESRCH` (no such process).
+///
+/// [getpgid(2)]: https://man7.org/linux/man-pages/man2/getpgid.2.html
+pub fn getpgid(pid: i32) -> Result<i32, Errno> {
+    // SAFETY: a plain integer.
+    unsafe { call(&GETPGID, [int(pid), 0, 0, 0, 0, 0]) }.map(|g| g as i32)
+}
