@@ -1,10 +1,10 @@
 //! Credentials.
 
-use super::{call, rows, Call, Ret};
+use super::{args, call, rows, Arg, Call, Ret};
 
 static GETUID: Call = Call {
     sys: &rows::getuid,
-    args: &[],
+    args: args!(),
     ret: Ret::Int,
 };
 
@@ -20,7 +20,7 @@ pub fn getuid() -> u32 {
 
 static GETGID: Call = Call {
     sys: &rows::getgid,
-    args: &[],
+    args: args!(),
     ret: Ret::Int,
 };
 

@@ -2,11 +2,11 @@
 
 use core::ffi::CStr;
 
-use super::{call, int, opt_ptr, rows, Arg, Call, Errno, Fd, Ret};
+use super::{args, call, int, opt_ptr, rows, Arg, Call, Errno, Fd, Ret};
 
 static WRITE: Call = Call {
     sys: &rows::write,
-    args: &[Arg::Int, Arg::Bytes(2), Arg::Int],
+    args: args!(Int, Bytes, Int),
     ret: Ret::Int,
 };
 
@@ -37,7 +37,7 @@ pub fn write_all(fd: i32, mut buf: &[u8]) -> Result<(), Errno> {
 
 static READ: Call = Call {
     sys: &rows::read,
-    args: &[Arg::Int, Arg::Skip, Arg::Int],
+    args: args!(Int, Skip, Int),
     ret: Ret::Int,
 };
 
@@ -75,7 +75,7 @@ pub fn read_full(fd: i32, buf: &mut [u8]) -> Result<usize, Errno> {
 
 static CLOSE: Call = Call {
     sys: &rows::close,
-    args: &[Arg::Int],
+    args: args!(Int),
     ret: Ret::Int,
 };
 
@@ -91,7 +91,7 @@ pub(super) fn close(fd: i32) -> Result<(), Errno> {
 
 static OPENAT: Call = Call {
     sys: &rows::openat,
-    args: &[Arg::AtFdcwd, Arg::Str, Arg::Flags(super::names::OPEN)],
+    args: args!(AtFdcwd, Str, OpenFlags),
     ret: Ret::Int,
 };
 
@@ -117,7 +117,7 @@ pub fn open(path: &CStr, flags: u32) -> Result<Fd, Errno> {
 
 static READLINKAT: Call = Call {
     sys: &rows::readlinkat,
-    args: &[Arg::AtFdcwd, Arg::Str, Arg::Got, Arg::Int],
+    args: args!(AtFdcwd, Str, Got, Int),
     ret: Ret::Int,
 };
 
@@ -149,7 +149,7 @@ pub fn readlink(path: &CStr, buf: &mut [u8]) -> Result<usize, Errno> {
 
 static PIPE2: Call = Call {
     sys: &rows::pipe2,
-    args: &[Arg::Fds, Arg::Flags(super::names::OPEN)],
+    args: args!(Fds, OpenFlags),
     ret: Ret::Int,
 };
 
@@ -175,13 +175,7 @@ pub fn pipe(flags: u32) -> Result<(Fd, Fd), Errno> {
 
 static MOUNT: Call = Call {
     sys: &rows::mount,
-    args: &[
-        Arg::Str,
-        Arg::Str,
-        Arg::Str,
-        Arg::Flags(super::names::MOUNT),
-        Arg::Null,
-    ],
+    args: args!(Str, Str, Str, MountFlags, Null),
     ret: Ret::Int,
 };
 
@@ -221,7 +215,7 @@ pub fn mount(
 
 static IOCTL_PGRP: Call = Call {
     sys: &rows::ioctl,
-    args: &[Arg::Int, Arg::Enum(super::names::IOCTL), Arg::IntPtr],
+    args: args!(Int, Ioctl, IntPtr),
     ret: Ret::Int,
 };
 

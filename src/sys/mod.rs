@@ -58,22 +58,37 @@ impl Sys {
 }
 
 /// How `--trace` shows one argument (the raw value, or what it points to).
-#[derive(Debug, Clone, Copy)]
+/// One byte each, so a call's descriptor stays small.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
 pub enum Arg {
+    /// No more arguments to show.
+    End,
     /// A signed decimal: a PID, a descriptor, a count.
     Int,
-    /// A bit mask by names: `A|B|0x..`, or `0x0`.
-    Flags(&'static [(u32, &'static str)]),
-    /// One value by name, or its decimal.
-    Enum(&'static [(u32, &'static str)]),
+    /// `CLONE_NEW*` flags by name.
+    CloneFlags,
+    /// wait4's options by name.
+    WaitFlags,
+    /// `O_*` flags by name.
+    OpenFlags,
+    /// `MS_*` flags by name.
+    MountFlags,
+    /// rt_sigprocmask's `how` by name.
+    How,
+    /// A terminal ioctl by name.
+    Ioctl,
+    /// A prctl option by name.
+    Prctl,
     /// A signal by name.
     Sig,
     /// A pointer to a 64-bit signal set: `[SIGINT ...]`, or `NULL`.
     SigSet,
     /// A pointer to a C string, quoted, or `NULL`.
     Str,
-    /// A pointer to bytes, argument N their length: the first 32, quoted.
-    Bytes(u8),
+    /// A pointer to bytes, argument 2 their length (write): the first 32,
+    /// quoted.
+    Bytes,
     /// A pointer to bytes the call filled, as many as it returned, quoted.
     Got,
     /// A buffer not worth showing: `..`.
@@ -103,6 +118,7 @@ pub enum Arg {
 
 /// How `--trace` shows a result.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
 pub enum Ret {
     /// The value, or `-1 ENAME (text)`.
     Int,
@@ -114,8 +130,8 @@ pub enum Ret {
     /// getpid: the first answer names the process in the trace.
     SelfPid,
     /// rt_sigtimedwait: the signal and who sent it, from the siginfo that
-    /// argument N points to.
-    Signal(u8),
+    /// argument 1 points to.
+    Signal,
 }
 
 /// One way of calling a system call: its row, and how to show it.
@@ -123,11 +139,22 @@ pub enum Ret {
 pub struct Call {
     /// The system call.
     pub sys: &'static Sys,
-    /// How to show each argument (unused ones are left out).
-    pub args: &'static [Arg],
+    /// How to show each argument, [`Arg::End`] after the last one shown.
+    pub args: [Arg; 5],
     /// How to show the result.
     pub ret: Ret,
 }
+
+/// The argument list of a [`Call`]: up to five kinds, the rest `End`.
+macro_rules! args {
+    () => { [Arg::End; 5] };
+    ($a:ident) => { [Arg::$a, Arg::End, Arg::End, Arg::End, Arg::End] };
+    ($a:ident, $b:ident) => { [Arg::$a, Arg::$b, Arg::End, Arg::End, Arg::End] };
+    ($a:ident, $b:ident, $c:ident) => { [Arg::$a, Arg::$b, Arg::$c, Arg::End, Arg::End] };
+    ($a:ident, $b:ident, $c:ident, $d:ident) => { [Arg::$a, Arg::$b, Arg::$c, Arg::$d, Arg::End] };
+    ($a:ident, $b:ident, $c:ident, $d:ident, $e:ident) => { [Arg::$a, Arg::$b, Arg::$c, Arg::$d, Arg::$e] };
+}
+use args;
 
 /// Make the system call `c` with arguments `a` (unused ones zero), and
 /// trace it if `--trace` is on.

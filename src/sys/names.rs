@@ -106,12 +106,29 @@ pub fn put_errno_ret(b: &mut Buf, e: Errno) {
     };
 }
 
+/// Values and their names: `names` holds one word per value, in order
+/// (one string, not a slice of pairs: 4 bytes a name, not 24).
+pub struct Names {
+    /// The values.
+    pub values: &'static [u32],
+    /// Their names, separated by spaces.
+    pub names: &'static str,
+}
+
+impl Names {
+    fn pairs(&self) -> impl Iterator<Item = (u64, &'static str)> + '_ {
+        self.values
+            .iter()
+            .map(|&v| u64::from(v))
+            .zip(self.names.split(' '))
+    }
+}
+
 /// Write a bit mask by the names in `table`: `A|B|0x..`, or `0x0`.
-pub fn put_flags(b: &mut Buf, value: u64, table: &[(u32, &str)]) {
+pub fn put_flags(b: &mut Buf, value: u64, table: &Names) {
     let mut rest = value;
     let mut first = true;
-    for &(bit, name) in table {
-        let bit = u64::from(bit);
+    for (bit, name) in table.pairs() {
         if bit != 0 && rest & bit == bit {
             if !first {
                 b.byte(b'|');
@@ -129,57 +146,64 @@ pub fn put_flags(b: &mut Buf, value: u64, table: &[(u32, &str)]) {
     }
 }
 
+/// Write `value` by its name in `table`, or as a decimal.
+pub fn put_enum(b: &mut Buf, value: u64, table: &Names) {
+    match table.pairs().find(|&(v, _)| v == value) {
+        Some((_, name)) => b.s(name),
+        None => b.dec(value as i64),
+    };
+}
+
 /// The `CLONE_NEW*` flags, in the order a trace names them.
-pub const CLONE: &[(u32, &str)] = &[
-    (g::CLONE_NEWUSER, "CLONE_NEWUSER"),
-    (g::CLONE_NEWPID, "CLONE_NEWPID"),
-    (g::CLONE_NEWNS, "CLONE_NEWNS"),
-    (g::CLONE_NEWUTS, "CLONE_NEWUTS"),
-    (g::CLONE_NEWIPC, "CLONE_NEWIPC"),
-    (g::CLONE_NEWNET, "CLONE_NEWNET"),
-    (g::CLONE_NEWCGROUP, "CLONE_NEWCGROUP"),
-];
+pub const CLONE: Names = Names {
+    values: &[
+        g::CLONE_NEWUSER,
+        g::CLONE_NEWPID,
+        g::CLONE_NEWNS,
+        g::CLONE_NEWUTS,
+        g::CLONE_NEWIPC,
+        g::CLONE_NEWNET,
+        g::CLONE_NEWCGROUP,
+    ],
+    names: "CLONE_NEWUSER CLONE_NEWPID CLONE_NEWNS CLONE_NEWUTS CLONE_NEWIPC CLONE_NEWNET \
+            CLONE_NEWCGROUP",
+};
 
 /// wait4's options.
-pub const WAIT: &[(u32, &str)] = &[
-    (g::WNOHANG, "WNOHANG"),
-    (g::WUNTRACED, "WUNTRACED"),
-    (g::__WALL, "__WALL"),
-];
+pub const WAIT: Names = Names {
+    values: &[g::WNOHANG, g::WUNTRACED, g::__WALL],
+    names: "WNOHANG WUNTRACED __WALL",
+};
 
 /// openat's and pipe2's flags.
-pub const OPEN: &[(u32, &str)] = &[
-    (g::O_WRONLY, "O_WRONLY"),
-    (g::O_RDWR, "O_RDWR"),
-    (g::O_DIRECTORY, "O_DIRECTORY"),
-    (g::O_PATH, "O_PATH"),
-    (g::O_CLOEXEC, "O_CLOEXEC"),
-];
+pub const OPEN: Names = Names {
+    values: &[g::O_WRONLY, g::O_RDWR, g::O_DIRECTORY, g::O_PATH, g::O_CLOEXEC],
+    names: "O_WRONLY O_RDWR O_DIRECTORY O_PATH O_CLOEXEC",
+};
 
 /// mount's flags.
-pub const MOUNT: &[(u32, &str)] = &[
-    (g::MS_NOSUID, "MS_NOSUID"),
-    (g::MS_NODEV, "MS_NODEV"),
-    (g::MS_NOEXEC, "MS_NOEXEC"),
-    (g::MS_REC, "MS_REC"),
-    (g::MS_PRIVATE, "MS_PRIVATE"),
-];
+pub const MOUNT: Names = Names {
+    values: &[g::MS_NOSUID, g::MS_NODEV, g::MS_NOEXEC, g::MS_REC, g::MS_PRIVATE],
+    names: "MS_NOSUID MS_NODEV MS_NOEXEC MS_REC MS_PRIVATE",
+};
 
 /// rt_sigprocmask's `how`.
-pub const HOW: &[(u32, &str)] = &[
-    (g::SIG_BLOCK, "SIG_BLOCK"),
-    (g::SIG_UNBLOCK, "SIG_UNBLOCK"),
-    (g::SIG_SETMASK, "SIG_SETMASK"),
-];
+pub const HOW: Names = Names {
+    values: &[g::SIG_BLOCK, g::SIG_UNBLOCK, g::SIG_SETMASK],
+    names: "SIG_BLOCK SIG_UNBLOCK SIG_SETMASK",
+};
 
 /// The terminal ioctls ns-tool makes.
-pub const IOCTL: &[(u32, &str)] = &[
-    (linux_raw_sys::ioctl::TIOCGPGRP, "TIOCGPGRP"),
-    (linux_raw_sys::ioctl::TIOCSPGRP, "TIOCSPGRP"),
-];
+pub const IOCTL: Names = Names {
+    values: &[linux_raw_sys::ioctl::TIOCGPGRP, linux_raw_sys::ioctl::TIOCSPGRP],
+    names: "TIOCGPGRP TIOCSPGRP",
+};
 
 /// The prctl options ns-tool uses.
-pub const PRCTL: &[(u32, &str)] = &[(linux_raw_sys::prctl::PR_SET_PDEATHSIG, "PR_SET_PDEATHSIG")];
+pub const PRCTL: Names = Names {
+    values: &[linux_raw_sys::prctl::PR_SET_PDEATHSIG],
+    names: "PR_SET_PDEATHSIG",
+};
 
 /// `si_code` values a trace names.
 pub fn put_si_code(b: &mut Buf, code: i32) {
@@ -244,10 +268,18 @@ mod tests {
 
     #[test]
     fn shows() {
-        let table = [(0x1, "A"), (0x2, "B"), (0x10, "C")];
+        let table = Names {
+            values: &[0x1, 0x2, 0x10],
+            names: "A B C",
+        };
         assert_eq!(shown(|b| put_flags(b, 0x3, &table)), "A|B");
         assert_eq!(shown(|b| put_flags(b, 0x21, &table)), "A|0x20");
         assert_eq!(shown(|b| put_flags(b, 0, &table)), "0x0");
+        assert_eq!(shown(|b| put_enum(b, 0x2, &table)), "B");
+        assert_eq!(shown(|b| put_enum(b, 7, &table)), "7");
+        for t in [&CLONE, &WAIT, &OPEN, &MOUNT, &HOW, &IOCTL, &PRCTL] {
+            assert_eq!(t.values.len(), t.names.split(' ').count(), "{}", t.names);
+        }
         assert_eq!(shown(|b| put_signal(b, 15)), "SIGTERM");
         assert_eq!(shown(|b| put_signal(b, 40)), "40");
         assert_eq!(

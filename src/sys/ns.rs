@@ -1,10 +1,10 @@
 //! Namespaces.
 
-use super::{call, rows, Arg, Call, Errno, Ret};
+use super::{args, call, rows, Arg, Call, Errno, Ret};
 
 static UNSHARE: Call = Call {
     sys: &rows::unshare,
-    args: &[Arg::Flags(super::names::CLONE)],
+    args: args!(CloneFlags),
     ret: Ret::Int,
 };
 

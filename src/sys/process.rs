@@ -2,7 +2,7 @@
 
 use core::ffi::{c_char, CStr};
 
-use super::{call, int, rows, Arg, Call, Errno, Ret};
+use super::{args, call, int, rows, Arg, Call, Errno, Ret};
 
 /// Which side of a fork this process is on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -16,13 +16,13 @@ pub enum Fork {
 #[cfg(not(target_arch = "aarch64"))]
 static FORK: Call = Call {
     sys: &rows::fork,
-    args: &[],
+    args: args!(),
     ret: Ret::Fork,
 };
 #[cfg(target_arch = "aarch64")]
 static FORK: Call = Call {
     sys: &rows::clone,
-    args: &[Arg::Sig, Arg::Null, Arg::Null, Arg::Null, Arg::Null],
+    args: args!(Sig, Null, Null, Null, Null),
     ret: Ret::Fork,
 };
 
@@ -56,7 +56,7 @@ pub fn fork() -> Result<Fork, Errno> {
 
 static GETPID: Call = Call {
     sys: &rows::getpid,
-    args: &[],
+    args: args!(),
     ret: Ret::SelfPid,
 };
 
@@ -72,7 +72,7 @@ pub fn getpid() -> i32 {
 
 static GETPPID: Call = Call {
     sys: &rows::getppid,
-    args: &[],
+    args: args!(),
     ret: Ret::Int,
 };
 
@@ -120,12 +120,7 @@ impl WaitStatus {
 
 static WAIT4: Call = Call {
     sys: &rows::wait4,
-    args: &[
-        Arg::Int,
-        Arg::Status,
-        Arg::Flags(super::names::WAIT),
-        Arg::Null,
-    ],
+    args: args!(Int, Status, WaitFlags, Null),
     ret: Ret::Int,
 };
 
@@ -159,7 +154,7 @@ pub fn wait4(pid: i32, options: u32) -> Result<(i32, WaitStatus), Errno> {
 
 static KILL: Call = Call {
     sys: &rows::kill,
-    args: &[Arg::Int, Arg::Sig],
+    args: args!(Int, Sig),
     ret: Ret::Int,
 };
 
@@ -178,7 +173,7 @@ pub fn kill(pid: i32, sig: u32) -> Result<(), Errno> {
 
 static EXIT_GROUP: Call = Call {
     sys: &rows::exit_group,
-    args: &[Arg::Int],
+    args: args!(Int),
     ret: Ret::NoReturn,
 };
 
@@ -197,7 +192,7 @@ pub fn exit_group(code: i32) -> ! {
 
 static EXECVE: Call = Call {
     sys: &rows::execve,
-    args: &[Arg::Str, Arg::Argv, Arg::Envp],
+    args: args!(Str, Argv, Envp),
     ret: Ret::NoReturn,
 };
 
@@ -240,7 +235,7 @@ pub unsafe fn execve(path: &CStr, argv: *const *const c_char, envp: *const *cons
 
 static PDEATHSIG: Call = Call {
     sys: &rows::prctl,
-    args: &[Arg::Enum(super::names::PRCTL), Arg::Sig],
+    args: args!(Prctl, Sig),
     ret: Ret::Int,
 };
 
@@ -260,7 +255,7 @@ pub fn set_pdeathsig(sig: u32) -> Result<(), Errno> {
 
 static SETPGID: Call = Call {
     sys: &rows::setpgid,
-    args: &[Arg::Int, Arg::Int],
+    args: args!(Int, Int),
     ret: Ret::Int,
 };
 
@@ -282,7 +277,7 @@ pub fn setpgid(pid: i32, pgid: i32) -> Result<(), Errno> {
 
 static GETPGID: Call = Call {
     sys: &rows::getpgid,
-    args: &[Arg::Int],
+    args: args!(Int),
     ret: Ret::Int,
 };
 

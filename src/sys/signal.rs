@@ -1,6 +1,6 @@
 //! Signals: masks, waiting, dispositions, sending with a value.
 
-use super::{call, int, rows, Arg, Call, Errno, Ret};
+use super::{args, call, int, rows, Arg, Call, Errno, Ret};
 
 /// A kernel signal set (`sigset_t` as the rt_sig* calls take it: 64 bits,
 /// bit N-1 for signal N).
@@ -30,12 +30,7 @@ const SIGSET_SIZE: usize = 8;
 
 static SIGPROCMASK: Call = Call {
     sys: &rows::rt_sigprocmask,
-    args: &[
-        Arg::Enum(super::names::HOW),
-        Arg::SigSet,
-        Arg::SigSet,
-        Arg::Int,
-    ],
+    args: args!(How, SigSet, SigSet, Int),
     ret: Ret::Int,
 };
 
@@ -101,8 +96,8 @@ impl SigInfo {
 
 static SIGTIMEDWAIT: Call = Call {
     sys: &rows::rt_sigtimedwait,
-    args: &[Arg::SigSet, Arg::Skip, Arg::Timeout, Arg::Int],
-    ret: Ret::Signal(1),
+    args: args!(SigSet, Skip, Timeout, Int),
+    ret: Ret::Signal,
 };
 
 /// [rt_sigtimedwait(2)]: wait until one of the signals in `set` (which
@@ -150,7 +145,7 @@ pub fn sigwait(set: &SigSet, timeout: Option<u32>) -> Result<SigInfo, Errno> {
 
 static SIGACTION: Call = Call {
     sys: &rows::rt_sigaction,
-    args: &[Arg::Sig, Arg::Action, Arg::Action, Arg::Int],
+    args: args!(Sig, Action, Action, Int),
     ret: Ret::Int,
 };
 
@@ -209,7 +204,7 @@ pub fn disposition_ignored(sig: u32) -> Result<bool, Errno> {
 
 static SIGQUEUE: Call = Call {
     sys: &rows::rt_sigqueueinfo,
-    args: &[Arg::Int, Arg::Sig, Arg::Queued],
+    args: args!(Int, Sig, Queued),
     ret: Ret::Int,
 };
 

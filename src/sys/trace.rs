@@ -18,7 +18,7 @@
 use core::ffi::{c_char, CStr};
 use core::sync::atomic::{AtomicBool, AtomicU32, Ordering::Relaxed};
 
-use super::names::{self, put_errno_ret, put_flags, put_signal};
+use super::names::{self, put_enum, put_errno_ret, put_flags, put_signal};
 use super::{Arg, Call, Errno, Ret};
 use crate::text::Buf;
 
@@ -113,6 +113,9 @@ pub unsafe fn line(c: &Call, a: &[usize; 6], r: Option<Result<usize, Errno>>) {
         _ => None,
     };
     for (i, &kind) in c.args.iter().enumerate() {
+        if kind == Arg::End {
+            break;
+        }
         if i > 0 {
             b.s(", ");
         }
@@ -126,9 +129,7 @@ pub unsafe fn line(c: &Call, a: &[usize; 6], r: Option<Result<usize, Errno>>) {
         }
         (Some(Err(e)), _) => put_errno_ret(&mut b, e),
         // SAFETY: as above.
-        (Some(Ok(v)), Ret::Signal(i)) => unsafe {
-            signal_info(&mut b, v as u32, a[usize::from(i)] as *const i32)
-        },
+        (Some(Ok(v)), Ret::Signal) => unsafe { signal_info(&mut b, v as u32, a[1] as *const i32) },
         (Some(Ok(v)), _) => {
             b.udec(v as u64);
         }
@@ -162,18 +163,16 @@ unsafe fn arg(b: &mut Buf, kind: Arg, a: &[usize; 6], v: usize, ok: Option<usize
     // kind points to what it says.
     unsafe {
         match kind {
-            Arg::Int => {
+            Arg::End | Arg::Int => {
                 b.dec(v as isize as i64);
             }
-            Arg::Flags(table) => put_flags(b, v as u64, table),
-            Arg::Enum(table) => match table.iter().find(|(n, _)| *n as usize == v) {
-                Some((_, name)) => {
-                    b.s(name);
-                }
-                None => {
-                    b.dec(v as isize as i64);
-                }
-            },
+            Arg::CloneFlags => put_flags(b, v as u64, &names::CLONE),
+            Arg::WaitFlags => put_flags(b, v as u64, &names::WAIT),
+            Arg::OpenFlags => put_flags(b, v as u64, &names::OPEN),
+            Arg::MountFlags => put_flags(b, v as u64, &names::MOUNT),
+            Arg::How => put_enum(b, v as u64, &names::HOW),
+            Arg::Ioctl => put_enum(b, v as u64, &names::IOCTL),
+            Arg::Prctl => put_enum(b, v as u64, &names::PRCTL),
             Arg::Sig => put_signal(b, v as u32),
             Arg::SigSet if v == 0 => {
                 b.s("NULL");
@@ -185,8 +184,8 @@ unsafe fn arg(b: &mut Buf, kind: Arg, a: &[usize; 6], v: usize, ok: Option<usize
             Arg::Str => {
                 b.quoted(cstr(v));
             }
-            Arg::Bytes(len) => {
-                let n = a[usize::from(len)].min(32);
+            Arg::Bytes => {
+                let n = a[2].min(32);
                 b.quoted(core::slice::from_raw_parts(v as *const u8, n));
             }
             Arg::Got => {
