@@ -147,12 +147,24 @@ pub struct Call {
 
 /// The argument list of a [`Call`]: up to five kinds, the rest `End`.
 macro_rules! args {
-    () => { [Arg::End; 5] };
-    ($a:ident) => { [Arg::$a, Arg::End, Arg::End, Arg::End, Arg::End] };
-    ($a:ident, $b:ident) => { [Arg::$a, Arg::$b, Arg::End, Arg::End, Arg::End] };
-    ($a:ident, $b:ident, $c:ident) => { [Arg::$a, Arg::$b, Arg::$c, Arg::End, Arg::End] };
-    ($a:ident, $b:ident, $c:ident, $d:ident) => { [Arg::$a, Arg::$b, Arg::$c, Arg::$d, Arg::End] };
-    ($a:ident, $b:ident, $c:ident, $d:ident, $e:ident) => { [Arg::$a, Arg::$b, Arg::$c, Arg::$d, Arg::$e] };
+    () => {
+        [Arg::End; 5]
+    };
+    ($a:ident) => {
+        [Arg::$a, Arg::End, Arg::End, Arg::End, Arg::End]
+    };
+    ($a:ident, $b:ident) => {
+        [Arg::$a, Arg::$b, Arg::End, Arg::End, Arg::End]
+    };
+    ($a:ident, $b:ident, $c:ident) => {
+        [Arg::$a, Arg::$b, Arg::$c, Arg::End, Arg::End]
+    };
+    ($a:ident, $b:ident, $c:ident, $d:ident) => {
+        [Arg::$a, Arg::$b, Arg::$c, Arg::$d, Arg::End]
+    };
+    ($a:ident, $b:ident, $c:ident, $d:ident, $e:ident) => {
+        [Arg::$a, Arg::$b, Arg::$c, Arg::$d, Arg::$e]
+    };
 }
 use args;
 

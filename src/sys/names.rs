@@ -59,14 +59,37 @@ const ERRNOS: &str = concat!(
     "\x5fEOPNOTSUPP Operation not supported on transport endpoint\0",
 );
 
-/// The name and text of `errno`, e.g. `("EPERM", "Operation not
+/// Word `n` of `s`, words separated by `sep`: a plain byte loop, which is
+/// smaller than core's string searching.
+fn nth(s: &'static str, sep: u8, n: usize) -> Option<&'static [u8]> {
+    let bytes = s.as_bytes();
+    let (mut start, mut k) = (0, 0);
+    for i in 0..=bytes.len() {
+        if i == bytes.len() || bytes[i] == sep {
+            if k == n {
+                return Some(&bytes[start..i]);
+            }
+            k += 1;
+            start = i + 1;
+        }
+    }
+    None
+}
+
+/// The name and text of `errno`, e.g. `(b"EPERM", b"Operation not
 /// permitted")`, if the table has it.
-pub fn errno(errno: Errno) -> Option<(&'static str, &'static str)> {
+pub fn errno(errno: Errno) -> Option<(&'static [u8], &'static [u8])> {
     let n = errno.into_raw();
-    ERRNOS
-        .split('\0')
-        .find(|entry| entry.as_bytes().first().map(|&b| i32::from(b)) == Some(n))
-        .and_then(|entry| entry[1..].split_once(' '))
+    (0..)
+        .map_while(|k| nth(ERRNOS, 0, k))
+        .find(|entry| entry.first().map(|&b| i32::from(b)) == Some(n))
+        .and_then(|entry| {
+            // (The errno byte itself may be a space: EPIPE is 32.)
+            let (name, text) = entry
+                .get(1..)?
+                .split_at(entry[1..].iter().position(|&b| b == b' ')?);
+            Some((name, &text[1..]))
+        })
 }
 
 /// Signals 1 to 31 (the same numbers on x86_64 and aarch64), without
@@ -76,14 +99,14 @@ const SIGNALS: &str = "HUP INT QUIT ILL TRAP ABRT BUS FPE KILL USR1 SEGV USR2 PI
                        PWR SYS";
 
 /// The name of signal `sig` without `SIG` (`KILL`), for 1 to 31.
-pub fn signal(sig: u32) -> Option<&'static str> {
-    SIGNALS.split(' ').nth((sig as usize).checked_sub(1)?)
+pub fn signal(sig: u32) -> Option<&'static [u8]> {
+    nth(SIGNALS, b' ', (sig as usize).checked_sub(1)?).filter(|_| sig <= 31)
 }
 
 /// Write signal `sig` by name (`SIGTERM`), or its number.
 pub fn put_signal(b: &mut Buf, sig: u32) {
     match signal(sig) {
-        Some(name) => b.s("SIG").s(name),
+        Some(name) => b.s("SIG").b(name),
         None => b.udec(u64::from(sig)),
     };
 }
@@ -92,7 +115,7 @@ pub fn put_signal(b: &mut Buf, sig: u32) {
 /// (EPERM)`.
 pub fn put_errno_text(b: &mut Buf, e: Errno) {
     match errno(e) {
-        Some((name, text)) => b.s(text).s(" (").s(name).s(")"),
+        Some((name, text)) => b.b(text).s(" (").b(name).s(")"),
         None => b.s("unknown error (errno ").dec(e.into_raw().into()).s(")"),
     };
 }
@@ -101,7 +124,7 @@ pub fn put_errno_text(b: &mut Buf, e: Errno) {
 /// permitted)`.
 pub fn put_errno_ret(b: &mut Buf, e: Errno) {
     match errno(e) {
-        Some((name, text)) => b.s("-1 ").s(name).s(" (").s(text).s(")"),
+        Some((name, text)) => b.s("-1 ").b(name).s(" (").b(text).s(")"),
         None => b.s("-1 errno ").dec(e.into_raw().into()),
     };
 }
@@ -116,11 +139,11 @@ pub struct Names {
 }
 
 impl Names {
-    fn pairs(&self) -> impl Iterator<Item = (u64, &'static str)> + '_ {
+    fn pairs(&self) -> impl Iterator<Item = (u64, &'static [u8])> + '_ {
         self.values
             .iter()
-            .map(|&v| u64::from(v))
-            .zip(self.names.split(' '))
+            .enumerate()
+            .map(|(i, &v)| (u64::from(v), nth(self.names, b' ', i).unwrap_or(b"")))
     }
 }
 
@@ -133,7 +156,7 @@ pub fn put_flags(b: &mut Buf, value: u64, table: &Names) {
             if !first {
                 b.byte(b'|');
             }
-            b.s(name);
+            b.b(name);
             rest &= !bit;
             first = false;
         }
@@ -149,7 +172,7 @@ pub fn put_flags(b: &mut Buf, value: u64, table: &Names) {
 /// Write `value` by its name in `table`, or as a decimal.
 pub fn put_enum(b: &mut Buf, value: u64, table: &Names) {
     match table.pairs().find(|&(v, _)| v == value) {
-        Some((_, name)) => b.s(name),
+        Some((_, name)) => b.b(name),
         None => b.dec(value as i64),
     };
 }
@@ -177,13 +200,25 @@ pub const WAIT: Names = Names {
 
 /// openat's and pipe2's flags.
 pub const OPEN: Names = Names {
-    values: &[g::O_WRONLY, g::O_RDWR, g::O_DIRECTORY, g::O_PATH, g::O_CLOEXEC],
+    values: &[
+        g::O_WRONLY,
+        g::O_RDWR,
+        g::O_DIRECTORY,
+        g::O_PATH,
+        g::O_CLOEXEC,
+    ],
     names: "O_WRONLY O_RDWR O_DIRECTORY O_PATH O_CLOEXEC",
 };
 
 /// mount's flags.
 pub const MOUNT: Names = Names {
-    values: &[g::MS_NOSUID, g::MS_NODEV, g::MS_NOEXEC, g::MS_REC, g::MS_PRIVATE],
+    values: &[
+        g::MS_NOSUID,
+        g::MS_NODEV,
+        g::MS_NOEXEC,
+        g::MS_REC,
+        g::MS_PRIVATE,
+    ],
     names: "MS_NOSUID MS_NODEV MS_NOEXEC MS_REC MS_PRIVATE",
 };
 
@@ -195,7 +230,10 @@ pub const HOW: Names = Names {
 
 /// The terminal ioctls ns-tool makes.
 pub const IOCTL: Names = Names {
-    values: &[linux_raw_sys::ioctl::TIOCGPGRP, linux_raw_sys::ioctl::TIOCSPGRP],
+    values: &[
+        linux_raw_sys::ioctl::TIOCGPGRP,
+        linux_raw_sys::ioctl::TIOCSPGRP,
+    ],
     names: "TIOCGPGRP TIOCSPGRP",
 };
 
@@ -226,8 +264,8 @@ mod tests {
         for n in 1..200 {
             let e = Errno::new(n);
             if let Some((name, text)) = errno(e) {
-                assert_eq!(Some(name), e.name(), "errno {n}");
-                assert_eq!(Some(text), e.description(), "errno {n}");
+                assert_eq!(Some(name), e.name().map(str::as_bytes), "errno {n}");
+                assert_eq!(Some(text), e.description().map(str::as_bytes), "errno {n}");
                 count += 1;
             }
         }
@@ -253,7 +291,7 @@ mod tests {
             (g::SIGSYS, "SYS"),
         ];
         for (n, name) in known {
-            assert_eq!(signal(n), Some(name));
+            assert_eq!(signal(n), Some(name.as_bytes()));
         }
         assert_eq!(SIGNALS.split(' ').count(), 31);
         assert_eq!(signal(0), None);
