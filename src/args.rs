@@ -147,10 +147,6 @@ impl Usage<'_> {
     }
 }
 
-fn is_help(arg: &[u8]) -> bool {
-    arg == b"-h" || arg == b"--help"
-}
-
 /// The words of a command line after the program name, however they are
 /// held: the process's own argv, or a test's slice.
 pub trait Words {
@@ -169,10 +165,88 @@ impl Words for &[&[u8]] {
     }
 }
 
+/// An option: its spellings, separated by spaces, what it is, and whether
+/// it takes a value (`--nest 3`, `--nest=3`). One table per command, as
+/// util-linux keeps one `longopts[]`.
+struct Opt {
+    names: &'static str,
+    id: u8,
+    value: bool,
+}
+
+const HELP: u8 = 0;
+const INIT: u8 = 1;
+const TRACE: u8 = 2;
+const MOUNT_PROC: u8 = 3;
+const USER: u8 = 4;
+const NEST: u8 = 5;
+const ARCH: u8 = 6;
+
+const PID_OPTS: &[Opt] = &[
+    Opt {
+        names: "-h --help",
+        id: HELP,
+        value: false,
+    },
+    Opt {
+        names: "--init",
+        id: INIT,
+        value: false,
+    },
+    Opt {
+        names: "--trace",
+        id: TRACE,
+        value: false,
+    },
+    Opt {
+        names: "--mount-proc",
+        id: MOUNT_PROC,
+        value: false,
+    },
+    Opt {
+        names: "-r --user --map-root-user",
+        id: USER,
+        value: false,
+    },
+    Opt {
+        names: "--nest",
+        id: NEST,
+        value: true,
+    },
+];
+
+const SYSCALLS_OPTS: &[Opt] = &[
+    Opt {
+        names: "-h --help",
+        id: HELP,
+        value: false,
+    },
+    Opt {
+        names: "--arch",
+        id: ARCH,
+        value: true,
+    },
+];
+
 /// The words not read yet, and where the next one is.
 struct Cursor<'a> {
     words: &'a dyn Words,
     at: usize,
+}
+
+/// What the next word of a command's options is.
+enum Next<'a> {
+    /// No words left.
+    End,
+    /// `--`: COMMAND starts at this index (if any word follows).
+    DashDash(Option<usize>),
+    /// An option of the table, with its value if it takes one (`None`:
+    /// the value is missing).
+    Opt(u8, Option<&'a [u8]>),
+    /// A word starting with `-` that is no option here.
+    Unknown(&'a [u8]),
+    /// The first word that is not an option, at this index.
+    Word(usize, &'a [u8]),
 }
 
 impl<'a> Cursor<'a> {
@@ -183,6 +257,36 @@ impl<'a> Cursor<'a> {
             self.at += 1;
             (at, self.words.word(at))
         })
+    }
+
+    /// The next word, read against the option table `opts`.
+    fn option(&mut self, opts: &[Opt]) -> Next<'a> {
+        let Some((i, arg)) = self.next() else {
+            return Next::End;
+        };
+        if arg == b"--" {
+            return Next::DashDash(self.next().map(|(at, _)| at));
+        }
+        if !arg.starts_with(b"-") {
+            return Next::Word(i, arg);
+        }
+        for opt in opts {
+            for name in opt.names.as_bytes().split(|&b| b == b' ') {
+                if arg == name {
+                    let value = if opt.value {
+                        self.next().map(|(_, v)| v)
+                    } else {
+                        None
+                    };
+                    return Next::Opt(opt.id, value);
+                }
+                let glued = arg.strip_prefix(name).and_then(|v| v.strip_prefix(b"="));
+                if opt.value && glued.is_some() {
+                    return Next::Opt(opt.id, glued);
+                }
+            }
+        }
+        Next::Unknown(arg)
     }
 }
 
@@ -199,7 +303,7 @@ pub fn parse(words: &dyn Words) -> Result<Command, Usage<'_>> {
         }
     };
     match first {
-        a if is_help(a) || a == b"help" => Ok(Command::Help(match args.next() {
+        b"-h" | b"--help" | b"help" => Ok(Command::Help(match args.next() {
             Some((_, b"pid")) => Topic::Pid,
             Some((_, b"syscalls")) => Topic::Syscalls,
             _ => Topic::General,
@@ -220,28 +324,24 @@ fn parse_pid(mut args: Cursor<'_>, trace: bool) -> Result<Command, Usage<'_>> {
         trace,
         ..PidOpts::default()
     };
-    while let Some((i, arg)) = args.next() {
-        match arg {
-            a if is_help(a) => return Ok(Command::Help(Topic::Pid)),
-            b"--init" => opts.init = true,
-            b"--trace" => opts.trace = true,
-            b"--mount-proc" => opts.mount_proc = true,
-            b"--user" | b"--map-root-user" | b"-r" => opts.user = true,
-            b"--nest" => {
-                let (_, value) = args.next().ok_or(Usage::NestMissing)?;
-                opts.nest = parse_nest(value)?;
-            }
-            a if a.starts_with(b"--nest=") => opts.nest = parse_nest(&a[7..])?,
-            b"--" => {
-                let (start, _) = args.next().ok_or(Usage::EmptyCommand)?;
-                opts.command = Some(start);
+    loop {
+        match args.option(PID_OPTS) {
+            Next::End => break,
+            Next::DashDash(start) => {
+                opts.command = Some(start.ok_or(Usage::EmptyCommand)?);
                 break;
             }
-            a if a.starts_with(b"-") => return Err(Usage::UnknownOption(Some("pid"), a)),
-            _ => {
-                opts.command = Some(i);
+            Next::Word(at, _) => {
+                opts.command = Some(at);
                 break;
             }
+            Next::Unknown(a) => return Err(Usage::UnknownOption(Some("pid"), a)),
+            Next::Opt(HELP, _) => return Ok(Command::Help(Topic::Pid)),
+            Next::Opt(INIT, _) => opts.init = true,
+            Next::Opt(TRACE, _) => opts.trace = true,
+            Next::Opt(MOUNT_PROC, _) => opts.mount_proc = true,
+            Next::Opt(USER, _) => opts.user = true,
+            Next::Opt(_, value) => opts.nest = parse_nest(value.ok_or(Usage::NestMissing)?)?,
         }
     }
     if opts.init && opts.command.is_none() {
@@ -253,13 +353,14 @@ fn parse_pid(mut args: Cursor<'_>, trace: bool) -> Result<Command, Usage<'_>> {
 /// `syscalls [--arch x86_64|aarch64|all]`.
 fn parse_syscalls(mut args: Cursor<'_>) -> Result<Command, Usage<'_>> {
     let mut arch = Arch::All;
-    while let Some((_, arg)) = args.next() {
-        let value = match arg {
-            a if is_help(a) => return Ok(Command::Help(Topic::Syscalls)),
-            b"--arch" => args.next().map_or(&b""[..], |(_, v)| v),
-            a if a.starts_with(b"--arch=") => &a[7..],
-            a if a.starts_with(b"-") => return Err(Usage::UnknownOption(Some("syscalls"), a)),
-            a => return Err(Usage::UnexpectedArgument("syscalls", a)),
+    loop {
+        let value = match args.option(SYSCALLS_OPTS) {
+            Next::End => return Ok(Command::Syscalls(arch)),
+            Next::Opt(HELP, _) => return Ok(Command::Help(Topic::Syscalls)),
+            Next::Opt(_, value) => value.unwrap_or(b""),
+            Next::Unknown(a) => return Err(Usage::UnknownOption(Some("syscalls"), a)),
+            Next::DashDash(_) => return Err(Usage::UnknownOption(Some("syscalls"), b"--")),
+            Next::Word(_, a) => return Err(Usage::UnexpectedArgument("syscalls", a)),
         };
         arch = match value {
             b"all" => Arch::All,
@@ -268,7 +369,6 @@ fn parse_syscalls(mut args: Cursor<'_>) -> Result<Command, Usage<'_>> {
             v => return Err(Usage::BadArch(v)),
         };
     }
-    Ok(Command::Syscalls(arch))
 }
 
 fn parse_nest(value: &[u8]) -> Result<u8, Usage<'_>> {
