@@ -228,6 +228,25 @@ const SYSCALLS_OPTS: &[Opt] = &[
     },
 ];
 
+/// `--arch`'s values.
+const ARCHES: &[Opt] = &[
+    Opt {
+        names: "all",
+        id: 0,
+        value: false,
+    },
+    Opt {
+        names: "x86_64",
+        id: 1,
+        value: false,
+    },
+    Opt {
+        names: "aarch64 arm64",
+        id: 2,
+        value: false,
+    },
+];
+
 /// The words not read yet, and where the next one is.
 struct Cursor<'a> {
     words: &'a dyn Words,
@@ -270,19 +289,20 @@ impl<'a> Cursor<'a> {
         if !arg.starts_with(b"-") {
             return Next::Word(i, arg);
         }
-        for opt in opts {
-            for name in opt.names.as_bytes().split(|&b| b == b' ') {
-                if arg == name {
-                    let value = if opt.value {
-                        self.next().map(|(_, v)| v)
-                    } else {
-                        None
-                    };
-                    return Next::Opt(opt.id, value);
-                }
-                let glued = arg.strip_prefix(name).and_then(|v| v.strip_prefix(b"="));
-                if opt.value && glued.is_some() {
-                    return Next::Opt(opt.id, glued);
+        if let Some(id) = find(arg, opts) {
+            let opt = opts.iter().find(|o| o.id == id);
+            let value = if opt.is_some_and(|o| o.value) {
+                self.next().map(|(_, v)| v)
+            } else {
+                None
+            };
+            return Next::Opt(id, value);
+        }
+        // `--opt=VALUE` for an option that takes one.
+        for opt in opts.iter().filter(|o| o.value) {
+            if let Some(v) = arg.strip_prefix(opt.names.as_bytes()) {
+                if let Some(v) = v.strip_prefix(b"=") {
+                    return Next::Opt(opt.id, Some(v));
                 }
             }
         }
@@ -290,29 +310,76 @@ impl<'a> Cursor<'a> {
     }
 }
 
+/// The commands, and the global options that stand in their place.
+const PID: u8 = 0;
+const SYSCALLS: u8 = 1;
+const TOP_HELP: u8 = 2;
+const VERSION: u8 = 3;
+const TOP_TRACE: u8 = 4;
+
+const COMMANDS: &[Opt] = &[
+    Opt {
+        names: "pid",
+        id: PID,
+        value: false,
+    },
+    Opt {
+        names: "syscalls",
+        id: SYSCALLS,
+        value: false,
+    },
+    Opt {
+        names: "-h --help help",
+        id: TOP_HELP,
+        value: false,
+    },
+    Opt {
+        names: "-V --version",
+        id: VERSION,
+        value: false,
+    },
+    Opt {
+        names: "--trace",
+        id: TOP_TRACE,
+        value: false,
+    },
+];
+
+/// Which entry of `table` names `word`.
+fn find(word: &[u8], table: &[Opt]) -> Option<u8> {
+    table
+        .iter()
+        .find(|o| o.names.as_bytes().split(|&b| b == b' ').any(|n| n == word))
+        .map(|o| o.id)
+}
+
 /// Parse the arguments after the program name (argv[1..]).
 pub fn parse(words: &dyn Words) -> Result<Command, Usage<'_>> {
     let mut args = Cursor { words, at: 0 };
     // Global options come before the command.
     let mut trace = false;
-    let first = loop {
-        match args.next() {
-            Some((_, b"--trace")) => trace = true,
-            Some((_, arg)) => break arg,
-            None => return Err(Usage::MissingCommand),
-        }
-    };
-    match first {
-        b"-h" | b"--help" | b"help" => Ok(Command::Help(match args.next() {
-            Some((_, b"pid")) => Topic::Pid,
-            Some((_, b"syscalls")) => Topic::Syscalls,
-            _ => Topic::General,
-        })),
-        b"syscalls" => parse_syscalls(args),
-        b"-V" | b"--version" => Ok(Command::Version),
-        b"pid" => parse_pid(args, trace),
-        a if a.starts_with(b"-") => Err(Usage::UnknownOption(None, a)),
-        a => Err(Usage::UnknownCommand(a)),
+    loop {
+        let Some((_, word)) = args.next() else {
+            return Err(Usage::MissingCommand);
+        };
+        return match find(word, COMMANDS) {
+            Some(TOP_TRACE) => {
+                trace = true;
+                continue;
+            }
+            Some(PID) => parse_pid(args, trace),
+            Some(SYSCALLS) => parse_syscalls(args),
+            Some(VERSION) => Ok(Command::Version),
+            Some(_) => Ok(Command::Help(
+                match args.next().and_then(|(_, w)| find(w, COMMANDS)) {
+                    Some(PID) => Topic::Pid,
+                    Some(SYSCALLS) => Topic::Syscalls,
+                    _ => Topic::General,
+                },
+            )),
+            None if word.starts_with(b"-") => Err(Usage::UnknownOption(None, word)),
+            None => Err(Usage::UnknownCommand(word)),
+        };
     }
 }
 
@@ -362,11 +429,11 @@ fn parse_syscalls(mut args: Cursor<'_>) -> Result<Command, Usage<'_>> {
             Next::DashDash(_) => return Err(Usage::UnknownOption(Some("syscalls"), b"--")),
             Next::Word(_, a) => return Err(Usage::UnexpectedArgument("syscalls", a)),
         };
-        arch = match value {
-            b"all" => Arch::All,
-            b"x86_64" => Arch::X86_64,
-            b"aarch64" | b"arm64" => Arch::Aarch64,
-            v => return Err(Usage::BadArch(v)),
+        arch = match find(value, ARCHES) {
+            Some(0) => Arch::All,
+            Some(1) => Arch::X86_64,
+            Some(_) => Arch::Aarch64,
+            None => return Err(Usage::BadArch(value)),
         };
     }
 }

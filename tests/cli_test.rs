@@ -75,7 +75,10 @@ fn help_lists_commands_and_exit_codes() {
         assert!(out.status.success(), "{args:?}");
         let s = text(&out.stdout);
         assert!(s.starts_with("ns-tool "), "{s}");
-        assert!(s.contains("Usage: ns-tool [--trace] COMMAND [ARGS...]"), "{s}");
+        assert!(
+            s.contains("Usage: ns-tool [--trace] COMMAND [ARGS...]"),
+            "{s}"
+        );
         assert!(s.contains("\n  syscalls "), "{s}");
         assert!(s.contains("\n  pid "), "{s}");
         assert!(s.contains("Exit status:"), "{s}");
