@@ -31,14 +31,14 @@ pub fn write_table(
     line(b.s("---|---|"))?;
     for row in ALL {
         let mut b = Buf::new();
-        b.s("| ").s(row.name).s(" |");
+        b.s("| ").b(row.name()).s(" |");
         if x {
             num(&mut b, row.x86_64);
         }
         if a {
             num(&mut b, row.aarch64);
         }
-        line(b.s(" ").s(row.purpose).s(" | ").s(row.name).s("(2) |"))?;
+        line(b.s(" ").b(row.purpose()).s(" | ").b(row.name()).s("(2) |"))?;
     }
     Ok(())
 }

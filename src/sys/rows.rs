@@ -19,10 +19,9 @@ macro_rules! row {
     ($name:ident, $purpose:expr) => {
         #[doc = concat!("`", stringify!($name), "`: ", $purpose, ".")]
         pub static $name: Sys = Sys {
-            name: stringify!($name),
+            text: concat!(stringify!($name), "\0", $purpose),
             x86_64: X64::$name as u16,
             aarch64: A64::$name as u16,
-            purpose: $purpose,
         };
     };
 }
@@ -30,10 +29,9 @@ macro_rules! row {
 row!(unshare, "create the new PID (and user, mount) namespaces");
 /// `fork`: only x86_64 has it.
 pub static fork: Sys = Sys {
-    name: "fork",
+    text: "fork\0create a child; aarch64 has no fork: clone(SIGCHLD) instead",
     x86_64: X64::fork as u16,
     aarch64: NONE,
-    purpose: "create a child; aarch64 has no fork: clone(SIGCHLD) instead",
 };
 row!(
     clone,
