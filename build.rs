@@ -1,4 +1,5 @@
-//! Link arguments for the `ns-tool` binary only (`rustc-link-arg-bins`), so
+//! Two jobs. Pack the texts of `t!("...")` (build/pack.rs). And link
+//! arguments for the `ns-tool` binary only (`rustc-link-arg-bins`), so
 //! the library's unit tests and the integration tests, which use std, link as
 //! usual.
 //!
@@ -8,8 +9,15 @@
 
 use std::env;
 
+#[path = "build/pack.rs"]
+mod pack;
+
 fn main() {
     println!("cargo:rerun-if-changed=build.rs");
+    println!("cargo:rerun-if-changed=build/pack.rs");
+    let out = std::path::PathBuf::from(env::var("OUT_DIR").unwrap());
+    let src = std::path::PathBuf::from(env::var("CARGO_MANIFEST_DIR").unwrap()).join("src");
+    pack::generate(&src, &out.join("packed.rs"));
     let target = env::var("TARGET").unwrap_or_default();
     let os = env::var("CARGO_CFG_TARGET_OS").unwrap_or_default();
     if os != "linux" {

@@ -102,7 +102,7 @@ impl Usage<'_> {
     /// Write the message (what was wrong, and what to do).
     pub fn put<'b>(&self, b: &'b mut Buf) -> &'b mut Buf {
         match *self {
-            Usage::MissingCommand => b.s("missing command; run 'ns-tool --help' for usage"),
+            Usage::MissingCommand => b.p(t!("missing command; run 'ns-tool --help' for usage")),
             Usage::UnknownCommand(word) => b
                 .s("unknown command '")
                 .esc(word)
@@ -141,7 +141,7 @@ impl Usage<'_> {
                 .s(cmd)
                 .s(" --help' for usage"),
             Usage::EmptyCommand => {
-                b.s("pid: '--' must be followed by a COMMAND; e.g. 'ns-tool pid -- sh'")
+                b.p(t!("pid: '--' must be followed by a COMMAND; e.g. 'ns-tool pid -- sh'"))
             }
         }
     }

@@ -4,7 +4,7 @@
 
 use crate::out;
 use crate::sys::{names, Errno};
-use crate::text::Buf;
+use crate::text::{Buf, Packed};
 
 /// Exit status for a failed system call.
 pub const EXIT_FAILURE: i32 = 1;
@@ -24,7 +24,7 @@ pub struct Error {
     /// The call's argument worth naming, e.g. the program given to execve.
     pub arg: Option<&'static [u8]>,
     /// What to do about it, if there is something to say.
-    pub hint: Option<&'static str>,
+    pub hint: Option<Packed>,
     /// A word from the system that completes the hint, e.g. the missing
     /// interpreter a script names (see [`keep`]).
     pub detail: Option<&'static [u8]>,
@@ -79,7 +79,7 @@ impl Error {
     }
 
     /// Always add `hint`.
-    pub fn hint(mut self, hint: &'static str) -> Self {
+    pub fn hint(mut self, hint: Packed) -> Self {
         self.hint = Some(hint);
         self
     }
@@ -97,7 +97,7 @@ impl Error {
     }
 
     /// Add `hint` if the error is `when`.
-    pub fn hint_on(mut self, when: Errno, hint: &'static str) -> Self {
+    pub fn hint_on(mut self, when: Errno, hint: Packed) -> Self {
         if self.errno == when {
             self.hint = Some(hint);
         }
@@ -141,7 +141,7 @@ impl Error {
         b.s(": ");
         names::put_errno_text(b, self.errno);
         if let Some(hint) = self.hint {
-            b.s(": ").s(hint);
+            b.s(": ").p(hint);
         }
         if let Some(detail) = self.detail {
             b.byte(b' ').esc(detail);
@@ -164,7 +164,7 @@ mod tests {
     #[test]
     fn one_line_with_call_errno_and_hint() {
         let e = Error::sys("unshare(CLONE_NEWPID)", Errno::EPERM)
-            .hint_on(Errno::EPERM, "run it with sudo");
+            .hint_on(Errno::EPERM, t!("run it with sudo"));
         assert_eq!(
             format(e),
             "unshare(CLONE_NEWPID): Operation not permitted (EPERM): run it with sudo"
@@ -173,7 +173,7 @@ mod tests {
 
     #[test]
     fn hint_only_for_its_errno() {
-        let e = Error::sys("fork", Errno::EAGAIN).hint_on(Errno::EPERM, "nope");
+        let e = Error::sys("fork", Errno::EAGAIN).hint_on(Errno::EPERM, t!("nope"));
         assert_eq!(format(e), "fork: Try again (EAGAIN)");
         assert_eq!(e.exit_code(), EXIT_FAILURE);
     }
@@ -182,7 +182,7 @@ mod tests {
     fn argument_and_exit_status() {
         let e = Error::sys("execve", Errno::ENOENT)
             .with_arg(b"nosuch")
-            .hint("command not found")
+            .hint(t!("command not found"))
             .exit_with(127);
         assert_eq!(
             format(e),
@@ -194,7 +194,7 @@ mod tests {
     #[test]
     fn detail_completes_the_hint() {
         let e = Error::sys("execve", Errno::ENOENT)
-            .hint("the interpreter on its #! line was not found:")
+            .hint(t!("the interpreter on its #! line was not found:"))
             .with_detail(b"/bin/nope");
         assert_eq!(
             format(e),

@@ -92,7 +92,7 @@ fn run(argv: &Argv, at: usize, path: &CStr) -> Failed {
 fn not_found(name: &'static [u8]) -> Error {
     Error::sys("execve", Errno::ENOENT)
         .with_arg(name)
-        .hint("command not found in PATH")
+        .hint(t!("command not found in PATH"))
         .exit_with(EXIT_NOT_FOUND)
 }
 
@@ -102,7 +102,9 @@ fn explain(failed: Failed, path: &CStr, name: &'static [u8]) -> Error {
         Failed::Shell(e) => {
             return Error::sys("execve", e)
                 .with_arg(b"/bin/sh")
-                .hint("the kernel cannot run it (no #! line), and /bin/sh could not run it either")
+                .hint(t!(
+                    "the kernel cannot run it (no #! line), and /bin/sh could not run it either"
+                ))
                 .exit_with(if e == Errno::ENOENT {
                     EXIT_NOT_FOUND
                 } else {
@@ -121,20 +123,20 @@ fn explain(failed: Failed, path: &CStr, name: &'static [u8]) -> Error {
             let mut head = [0u8; 256];
             match interpreter(path, &mut head) {
                 Some(interp) => e
-                    .hint("the interpreter on its #! line was not found:")
+                    .hint(t!("the interpreter on its #! line was not found:"))
                     .with_detail(crate::error::keep(interp)),
-                None => e.hint("its ELF interpreter (dynamic loader) was not found"),
+                None => e.hint(t!("its ELF interpreter (dynamic loader) was not found")),
             }
             .exit_with(EXIT_NOT_FOUND)
         }
         Errno::EACCES if sys::open(path, O_PATH | O_DIRECTORY | O_CLOEXEC).is_ok() => {
-            e.hint("it is a directory").exit_with(EXIT_CANNOT_RUN)
+            e.hint(t!("it is a directory")).exit_with(EXIT_CANNOT_RUN)
         }
         Errno::EACCES => e
-            .hint(
+            .hint(t!(
                 "not executable (no execute permission, a noexec mount, or a directory \
-                 on the way that cannot be searched)",
-            )
+                 on the way that cannot be searched)"
+            ))
             .exit_with(EXIT_CANNOT_RUN),
         _ => e.exit_with(EXIT_CANNOT_RUN),
     }

@@ -10,6 +10,10 @@
 #[cfg(test)]
 extern crate std;
 
+// First: the `t!` macro it defines is used by every module below.
+#[macro_use]
+pub mod text;
+
 pub mod args;
 pub mod argv;
 pub mod error;
@@ -23,16 +27,14 @@ pub mod signals;
 pub mod supervise;
 pub mod sys;
 pub mod table;
-pub mod text;
 
 use args::{Command, Topic};
 use error::EXIT_USAGE;
+use text::Packed;
 
-/// Help for `ns-tool --help`. Short, as util-linux's are: the long
+/// Help for `ns-tool --help`, after "ns-tool VERSION". Short, as util-linux's are: the long
 /// explanations are in docs/ (and the README).
-pub const HELP: &str = concat!(
-    "ns-tool ",
-    env!("CARGO_PKG_VERSION"),
+pub const HELP: Packed = t!(
     ": Linux namespaces made with raw system calls, shown step by step
 
 Usage: ns-tool [--trace] COMMAND [ARGS...]
@@ -54,7 +56,7 @@ command line; running a COMMAND, its status (128+N: killed by signal N;
 );
 
 /// Help for `ns-tool pid --help`.
-pub const HELP_PID: &str = "Usage: ns-tool pid [OPTIONS] [--] [COMMAND [ARGS...]]
+pub const HELP_PID: Packed = t!("Usage: ns-tool pid [OPTIONS] [--] [COMMAND [ARGS...]]
 
 Create a PID namespace. Without COMMAND, show from both sides that its
 first process is PID 1 with parent PID 0 (docs/01-pid-namespace.md); with
@@ -74,16 +76,16 @@ both; a second Ctrl-C or SIGTERM that PID 1 has no handler for kills the
 namespace (docs/signals.md). A COMMAND that changes credentials (setpriv,
 su) outlives a SIGKILLed ns-tool unless --init is used. Without --user,
 needs root (CAP_SYS_ADMIN).
-";
+");
 
 /// Help for `ns-tool syscalls --help`.
-pub const HELP_SYSCALLS: &str = "Usage: ns-tool syscalls [--arch x86_64|aarch64|all]
+pub const HELP_SYSCALLS: Packed = t!("Usage: ns-tool syscalls [--arch x86_64|aarch64|all]
 
 Print, as a Markdown table, every system call ns-tool can make: its
 number on x86_64 and on aarch64 (a dash where it lacks the call: aarch64
 uses the kernel's generic table), what ns-tool uses it for, and its man
 page.
-";
+");
 
 /// Run ns-tool with this process's command line; returns the exit status.
 pub fn main(argv: &argv::Argv) -> i32 {
@@ -97,9 +99,9 @@ pub fn main(argv: &argv::Argv) -> i32 {
         }
     };
     let result = match command {
-        Command::Help(Topic::General) => print(HELP),
+        Command::Help(Topic::General) => version().and_then(|()| print(HELP)),
         Command::Help(Topic::Pid) => print(HELP_PID),
-        Command::Version => print(concat!("ns-tool ", env!("CARGO_PKG_VERSION"), "\n")),
+        Command::Version => version().and_then(|()| print(t!("\n"))),
         Command::Help(Topic::Syscalls) => print(HELP_SYSCALLS),
         Command::Pid(opts) => pid::run(&opts, argv),
         Command::Syscalls(arch) => table::write_table(arch, |b| out::emit(out::STDOUT, b))
@@ -109,8 +111,17 @@ pub fn main(argv: &argv::Argv) -> i32 {
     result.unwrap_or_else(|e| e.report())
 }
 
-fn print(text: &str) -> Result<i32, error::Error> {
-    sys::write_all(out::STDOUT, text.as_bytes())
+fn print(text: Packed) -> Result<i32, error::Error> {
+    out::text(out::STDOUT, text)
         .map(|()| 0)
         .map_err(error::Error::ctx(error::WRITE_STDOUT))
+}
+
+/// `ns-tool VERSION`, which starts both --version and --help.
+fn version() -> Result<(), error::Error> {
+    sys::write_all(
+        out::STDOUT,
+        concat!("ns-tool ", env!("CARGO_PKG_VERSION")).as_bytes(),
+    )
+    .map_err(error::Error::ctx(error::WRITE_STDOUT))
 }

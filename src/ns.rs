@@ -40,19 +40,21 @@ pub fn unshare(opts: &PidOpts) -> Result<(), Error> {
     sys::unshare(flags).map_err(|e| {
         let e = Error::sys(call, e);
         match (e.errno, opts.user) {
-            (Errno::EPERM, false) => e.hint(
+            (Errno::EPERM, false) => e.hint(t!(
                 "creating a PID namespace requires root (CAP_SYS_ADMIN); run it with sudo, \
-                 or add --user to create a user namespace first",
-            ),
-            (Errno::EPERM, true) => e.hint(
+                 or add --user to create a user namespace first"
+            )),
+            (Errno::EPERM, true) => e.hint(t!(
                 "this system does not let unprivileged users create user namespaces \
-                 (see sysctl user.max_user_namespaces); run it as root without --user",
-            ),
-            (Errno::ENOSPC, _) => e.hint(
+                 (see sysctl user.max_user_namespaces); run it as root without --user"
+            )),
+            (Errno::ENOSPC, _) => e.hint(t!(
                 "a namespace limit was reached: PID namespaces nest at most 32 deep, and \
-                 /proc/sys/user/max_pid_namespaces caps how many may exist",
-            ),
-            (Errno::EINVAL, _) => e.hint("this kernel lacks a namespace type ns-tool asked for"),
+                 /proc/sys/user/max_pid_namespaces caps how many may exist"
+            )),
+            (Errno::EINVAL, _) => {
+                e.hint(t!("this kernel lacks a namespace type ns-tool asked for"))
+            }
             _ => e,
         }
     })
@@ -89,7 +91,7 @@ pub fn mount_proc() -> Result<(), Error> {
     sys::mount(None, c"/", None, MS_REC | MS_PRIVATE).map_err(|e| {
         Error::sys("mount", e)
             .with_arg(b"/, MS_REC|MS_PRIVATE")
-            .hint_on(Errno::EINVAL, "/ is not a mount point here (chroot?)")
+            .hint_on(Errno::EINVAL, t!("/ is not a mount point here (chroot?)"))
     })?;
     sys::mount(
         Some(c"proc"),
@@ -100,7 +102,7 @@ pub fn mount_proc() -> Result<(), Error> {
     .map_err(|e| {
         Error::sys("mount", e)
             .with_arg(b"proc on /proc")
-            .hint_on(Errno::ENOENT, "there is no /proc directory to mount on")
+            .hint_on(Errno::ENOENT, t!("there is no /proc directory to mount on"))
     })
 }
 

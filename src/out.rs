@@ -7,7 +7,7 @@ use core::sync::atomic::{AtomicI32, Ordering::Relaxed};
 
 use crate::error::{Error, WRITE_STDOUT};
 use crate::sys::{self, Errno};
-use crate::text::Buf;
+use crate::text::{Buf, Packed};
 
 /// Standard output.
 pub const STDOUT: i32 = 1;
@@ -20,6 +20,19 @@ pub fn line(fd: i32, f: impl FnOnce(&mut Buf)) -> Result<(), Errno> {
     let mut b = Buf::new();
     f(&mut b);
     emit(fd, &mut b)
+}
+
+/// Write a packed text, however long, to `fd`, a buffer at a time.
+pub fn text(fd: i32, text: Packed) -> Result<(), Errno> {
+    let mut b = Buf::new();
+    for byte in text.unpack() {
+        if b.as_bytes().len() == crate::text::LINE_MAX {
+            sys::write_all(fd, b.as_bytes())?;
+            b = Buf::new();
+        }
+        b.byte(byte);
+    }
+    sys::write_all(fd, b.as_bytes())
 }
 
 /// End `b` with a newline and write it to `fd`.
@@ -43,9 +56,9 @@ pub fn out(f: impl FnOnce(&mut Buf)) {
 }
 
 /// One fixed line on standard output (see [`out`]).
-pub fn say(text: &str) {
+pub fn say(text: Packed) {
     out(|b| {
-        b.s(text);
+        b.p(text);
     })
 }
 

@@ -106,7 +106,7 @@ fn namespace_and_fork(
     job: Option<&Job>,
 ) -> Result<i32, Error> {
     if plan.demo() {
-        say("Creating new PID namespace...");
+        say(t!("Creating new PID namespace..."));
         // Nowhere to show the demonstration: create nothing.
         out::stdout_result()?;
     }
@@ -115,7 +115,7 @@ fn namespace_and_fork(
         ns::map_root(uid, gid)?;
     }
     if plan.demo() {
-        say("PID namespace created. Forking child process...");
+        say(t!("PID namespace created. Forking child process..."));
     }
     fork_into_namespace(plan, 1, job)
 }
@@ -123,13 +123,13 @@ fn namespace_and_fork(
 /// fork(2), with advice for the failures a user can do something about.
 fn fork() -> Result<Fork, Error> {
     sys::fork().map_err(|e| match e {
-        Errno::EAGAIN => Error::sys("fork", e).hint(
+        Errno::EAGAIN => Error::sys("fork", e).hint(t!(
             "the process limit was reached (RLIMIT_NPROC, ulimit -u, or the cgroup's pids.max); \
-             end some processes or raise the limit",
-        ),
-        Errno::ENOMEM => {
-            Error::sys("fork", e).hint("out of memory, or the namespace's PID 1 has already exited")
-        }
+             end some processes or raise the limit"
+        )),
+        Errno::ENOMEM => Error::sys("fork", e).hint(t!(
+            "out of memory, or the namespace's PID 1 has already exited"
+        )),
         _ => Error::sys("fork", e),
     })
 }
@@ -243,7 +243,7 @@ fn in_namespace(plan: &Plan, level: u8, go: Fd) -> Result<i32, Error> {
         sys::unshare(CLONE_NEWPID).map_err(|e| {
             Error::sys("unshare(CLONE_NEWPID)", e).hint_on(
                 Errno::ENOSPC,
-                "PID namespaces nest at most 32 deep, counting any ns-tool already runs in",
+                t!("PID namespaces nest at most 32 deep, counting any ns-tool already runs in"),
             )
         })?;
         return fork_into_namespace(plan, level + 1, None);
@@ -288,14 +288,14 @@ fn init(plan: &Plan, at: usize) -> Result<i32, Error> {
 
 fn parent_report(child: i32) {
     out(|b| {
-        b.s("Parent: spawned child with PID ")
+        b.p(t!("Parent: spawned child with PID "))
             .dec(child.into())
             .s(" (in parent namespace)");
     });
-    out(|b| link(b.s("Parent: PID namespace: "), c"/proc/self/ns/pid"));
+    out(|b| link(b.p(t!("Parent: PID namespace: ")), c"/proc/self/ns/pid"));
     out(|b| {
         link(
-            b.s("Parent: PID namespace for children: "),
+            b.p(t!("Parent: PID namespace for children: ")),
             c"/proc/self/ns/pid_for_children",
         )
     });
@@ -308,16 +308,16 @@ fn parent_done(child: i32, status: WaitStatus) -> Result<i32, Error> {
         WaitStatus::Stopped(_) | WaitStatus::Other(_) => (EXIT_FAILURE, Some(0)),
     };
     out(|b| {
-        b.s("Parent: child ").dec(child.into());
+        b.p(t!("Parent: child ")).dec(child.into());
         match what {
             None => {
-                b.s(" exited with status ").dec(code.into());
+                b.p(t!(" exited with status ")).dec(code.into());
             }
             Some(0) => {
-                b.s(" ended in an unexpected state");
+                b.p(t!(" ended in an unexpected state"));
             }
             Some(sig) => {
-                b.s(" was killed by signal ").udec(sig.into()).s(" (");
+                b.p(t!(" was killed by signal ")).udec(sig.into()).s(" (");
                 match sys::names::signal(sig) {
                     Some(_) => put_signal(b, sig),
                     None => {
@@ -335,31 +335,33 @@ fn parent_done(child: i32, status: WaitStatus) -> Result<i32, Error> {
 fn demo() -> Result<i32, Error> {
     let pid = sys::getpid();
     let ppid = sys::getppid();
-    say("");
-    say("=== Inside PID Namespace ===");
+    say(t!(""));
+    say(t!("=== Inside PID Namespace ==="));
     out(|b| {
-        b.s("PID inside namespace: ").dec(pid.into());
+        b.p(t!("PID inside namespace: ")).dec(pid.into());
     });
     out(|b| {
-        b.s("Parent PID inside namespace: ").dec(ppid.into());
+        b.p(t!("Parent PID inside namespace: ")).dec(ppid.into());
     });
     let ok = pid == 1;
     if ok {
-        say("Success! We are PID 1 in the new namespace");
+        say(t!("Success! We are PID 1 in the new namespace"));
     } else {
         out::err(|b| {
-            b.s("ns-tool: expected PID 1 inside the new namespace, got PID ")
-                .dec(pid.into());
+            b.p(t!(
+                "ns-tool: expected PID 1 inside the new namespace, got PID "
+            ))
+            .dec(pid.into());
         });
     }
-    out(|b| link(b.s("PID namespace: "), c"/proc/self/ns/pid"));
+    out(|b| link(b.p(t!("PID namespace: ")), c"/proc/self/ns/pid"));
     out(nspid);
-    say("");
-    say("You can verify isolation by checking /proc:");
-    say("  - /proc/self/status | grep NSpid");
-    say("  - ls /proc (shows only processes in this namespace)");
-    say("===========================");
-    say("");
+    say(t!(""));
+    say(t!("You can verify isolation by checking /proc:"));
+    say(t!("  - /proc/self/status | grep NSpid"));
+    say(t!("  - ls /proc (shows only processes in this namespace)"));
+    say(t!("==========================="));
+    say(t!(""));
     out::stdout_result().map(|()| if ok { 0 } else { EXIT_FAILURE })
 }
 
@@ -371,7 +373,7 @@ fn link(b: &mut Buf, path: &CStr) {
             b.esc(&buf[..n]);
         }
         Err(e) => {
-            b.s("unavailable (");
+            b.p(t!("unavailable ("));
             put_errno_text(b, e);
             b.byte(b')');
         }
@@ -389,7 +391,7 @@ fn nspid(b: &mut Buf) {
             b.esc(line);
         }
         Err(e) => {
-            b.s("NSpid: unavailable (/proc/self/status: ");
+            b.p(t!("NSpid: unavailable (/proc/self/status: "));
             put_errno_text(b, e);
             b.byte(b')');
         }

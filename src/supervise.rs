@@ -226,7 +226,7 @@ impl<'a> Supervisor<'a> {
             out::err(|b| {
                 b.s("ns-tool: ");
                 put_signal(b, sig);
-                b.s(" again: killed the namespace (SIGKILL to ")
+                b.p(t!(" again: killed the namespace (SIGKILL to "))
                     .esc(self.what)
                     .s(", its PID 1)");
             });
@@ -242,7 +242,7 @@ impl<'a> Supervisor<'a> {
                 .esc(self.what)
                 .s(" is PID 1 of its namespace and has no handler for ");
             put_signal(b, sig);
-            b.s(", so the kernel dropped it; ")
+            b.p(t!(", so the kernel dropped it; "))
                 .s(again)
                 .s(" to kill the namespace");
         });

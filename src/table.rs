@@ -20,10 +20,10 @@ pub fn write_table(
         Arch::Aarch64 => (false, true),
     };
     let mut b = Buf::new();
-    b.s("| syscall |");
+    b.p(t!("| syscall |"));
     col(&mut b, x, " x86_64 |");
     col(&mut b, a, " aarch64 |");
-    line(b.s(" ns-tool uses it to | man page |"))?;
+    line(b.p(t!(" ns-tool uses it to | man page |")))?;
     let mut b = Buf::new();
     b.s("|---|");
     col(&mut b, x, "---:|");

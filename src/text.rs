@@ -10,6 +10,65 @@
 //! assert_eq!(b.as_bytes(), b"PID inside namespace: 1\n");
 //! ```
 
+// `t!` is defined in here; `#[macro_use]` (here and on `mod text` in
+// lib.rs, which comes first) makes it usable in every module after it.
+#[macro_use]
+mod packed {
+    include!(concat!(env!("OUT_DIR"), "/packed.rs"));
+}
+
+/// A text packed at build time: write `t!("...")` where a `&str` would do,
+/// and [`Buf::p`] to write it (build/pack.rs says how and why).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Packed(pub &'static [u8]);
+
+impl Packed {
+    /// Its bytes, unpacked.
+    pub fn unpack(self) -> Unpack {
+        Unpack {
+            rest: self.0,
+            stack: [0; 130],
+            depth: 0,
+        }
+    }
+}
+
+/// The bytes of a [`Packed`] text: a byte under 0x80 is itself, a higher
+/// one stands for a pair of symbols (packed::PAIRS), each of which may be
+/// a pair again.
+pub struct Unpack {
+    rest: &'static [u8],
+    /// Symbols still to expand, the next on top. Pairs nest at most as
+    /// deep as there are pairs.
+    stack: [u8; 130],
+    depth: usize,
+}
+
+impl Iterator for Unpack {
+    type Item = u8;
+
+    fn next(&mut self) -> Option<u8> {
+        loop {
+            let sym = if self.depth > 0 {
+                self.depth -= 1;
+                self.stack[self.depth]
+            } else {
+                let (&first, rest) = self.rest.split_first()?;
+                self.rest = rest;
+                first
+            };
+            match packed::PAIRS.get(usize::from(sym).wrapping_sub(0x80)) {
+                Some(&[a, b]) => {
+                    self.stack[self.depth] = b;
+                    self.stack[self.depth + 1] = a;
+                    self.depth += 2;
+                }
+                None => return Some(sym),
+            }
+        }
+    }
+}
+
 /// Longest line ns-tool prints; longer text is cut and marked `...`.
 pub const LINE_MAX: usize = 512;
 
@@ -64,6 +123,15 @@ impl Buf {
     #[inline(never)]
     pub fn s(&mut self, text: &str) -> &mut Self {
         self.b(text.as_bytes())
+    }
+
+    /// Append a packed text, unpacked.
+    #[inline(never)]
+    pub fn p(&mut self, text: Packed) -> &mut Self {
+        for byte in text.unpack() {
+            self.byte(byte);
+        }
+        self
     }
 
     /// Append a signed decimal number.
@@ -338,6 +406,15 @@ mod tests {
                 reference(&bytes),
                 "{bytes:?}"
             );
+        }
+    }
+
+    #[test]
+    fn every_packed_text_unpacks_to_itself() {
+        assert!(!packed::ALL.is_empty());
+        for &(value, bytes) in packed::ALL {
+            let got: std::vec::Vec<u8> = Packed(bytes).unpack().collect();
+            assert_eq!(got, value);
         }
     }
 

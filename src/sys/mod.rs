@@ -48,7 +48,11 @@ pub const NONE: u16 = u16::MAX;
 impl Sys {
     /// Its name.
     pub fn name(&self) -> &'static [u8] {
-        self.text.as_bytes().split(|&b| b == 0).next().unwrap_or(b"")
+        self.text
+            .as_bytes()
+            .split(|&b| b == 0)
+            .next()
+            .unwrap_or(b"")
     }
 
     /// What ns-tool uses it for.
