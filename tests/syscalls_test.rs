@@ -80,6 +80,7 @@ fn host_column_matches_the_sc_crate() {
         ("rt_sigprocmask", sc::nr::RT_SIGPROCMASK),
         ("rt_sigtimedwait", sc::nr::RT_SIGTIMEDWAIT),
         ("rt_sigaction", sc::nr::RT_SIGACTION),
+        ("rt_sigqueueinfo", sc::nr::RT_SIGQUEUEINFO),
         ("setpgid", sc::nr::SETPGID),
         ("getpgid", sc::nr::GETPGID),
         ("ioctl", sc::nr::IOCTL),
