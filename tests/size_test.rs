@@ -16,7 +16,14 @@ fn budget(arch: &str) -> u64 {
         .expect("a [package.metadata.size-budget] section in Cargo.toml");
     section
         .lines()
-        .find_map(|l| l.strip_prefix(arch)?.trim().strip_prefix('=')?.trim().parse().ok())
+        .find_map(|l| {
+            l.strip_prefix(arch)?
+                .trim()
+                .strip_prefix('=')?
+                .trim()
+                .parse()
+                .ok()
+        })
         .unwrap_or_else(|| panic!("no {arch} = N in the size budget"))
 }
 

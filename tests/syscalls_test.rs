@@ -198,3 +198,64 @@ fn trace_off_prints_nothing_extra() {
     assert!(out.status.success());
     assert!(text(&out.stderr).contains("execve(\""), "{out:?}");
 }
+
+/// The numbers in `after` that follow `arch ` in a "Syscall number:" doc
+/// line: the first run of digits, or None if the arch "has no" such call.
+fn doc_number(text: &str, arch: &str) -> Option<u32> {
+    let rest = &text[text.find(arch)? + arch.len()..];
+    if rest.trim_start().starts_with("has no") {
+        return None;
+    }
+    let digits: String = rest
+        .chars()
+        .skip_while(|c| !c.is_ascii_digit())
+        .take_while(char::is_ascii_digit)
+        .collect();
+    digits.parse().ok()
+}
+
+#[test]
+fn wrapper_docs_give_the_rows_numbers() {
+    // Every wrapper's doc names its syscall numbers; they must be the
+    // row's (the table the binary prints), so the docs cannot drift.
+    let rows = table();
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/src/sys");
+    let mut checked = 0;
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let code = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+        let mut block = String::new();
+        for line in code.lines() {
+            let Some(doc) = line.trim_start().strip_prefix("///") else {
+                block.clear();
+                continue;
+            };
+            block.push_str(doc);
+            block.push(' ');
+            if !block.contains("Syscall number:")
+                || !line.contains("[")
+                || !line.contains("]: https")
+            {
+                continue;
+            }
+            // The block is complete at its man page link: name it by the
+            // first `[name(2)]`.
+            let name = block
+                .split('[')
+                .nth(1)
+                .and_then(|s| s.split("(2)").next())
+                .unwrap()
+                .to_string();
+            let numbers = &block[block.find("Syscall number:").unwrap()..];
+            let x86 = doc_number(numbers, "x86_64");
+            let arm = doc_number(numbers, "aarch64");
+            let row = rows
+                .iter()
+                .find(|(n, _, _)| *n == name)
+                .unwrap_or_else(|| panic!("{name}: documented but not in the table"));
+            assert_eq!((x86, arm), (row.1, row.2), "{name}: the doc says {numbers}");
+            checked += 1;
+            block.clear();
+        }
+    }
+    assert!(checked >= 25, "only {checked} wrappers checked");
+}
