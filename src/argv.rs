@@ -2,7 +2,9 @@
 //! on the initial stack: NULL-terminated arrays of pointers to
 //! NUL-terminated strings, alive for the whole run. Kept raw so that a
 //! COMMAND's arguments and the environment can be handed to execve as they
-//! are, with no copying and no allocation.
+//! are, with no copying and no allocation. After the environment's NULL
+//! comes the auxiliary vector, of which ns-tool reads one entry
+//! ([`Argv::secure`]).
 
 use core::ffi::{c_char, CStr};
 
@@ -17,8 +19,10 @@ pub struct Argv {
 impl Argv {
     /// # Safety
     /// `argv` must hold `argc` pointers to NUL-terminated strings followed by
-    /// a NULL, and `envp` a NULL-terminated array of such pointers; all must
-    /// live and stay unchanged for the rest of the process.
+    /// a NULL, and `envp` a NULL-terminated array of such pointers, whose
+    /// NULL is followed by an auxiliary vector ending in `AT_NULL` (as on
+    /// the initial stack); all must live and stay unchanged for the rest of
+    /// the process.
     pub unsafe fn from_raw(
         argc: usize,
         argv: *const *const c_char,
@@ -78,6 +82,35 @@ impl Argv {
         self.envp
     }
 
+    /// Whether the kernel marked this execution as secure (`AT_SECURE` in
+    /// the auxiliary vector): the file was set-user-ID or set-group-ID, or
+    /// gave its caller capabilities, or an LSM changed domain. libc calls
+    /// this "secure mode" and stops trusting the environment; ns-tool
+    /// refuses to run at all, since it exists to run any COMMAND its caller
+    /// names with the privileges it has (docs/security.md). The vector is
+    /// pairs of words (type, value) right after the environment's NULL, up
+    /// to an `AT_NULL` type; a kernel that sets no `AT_SECURE` (none since
+    /// 2.6) is taken at its word.
+    pub fn secure(&self) -> bool {
+        use linux_raw_sys::auxvec::{AT_NULL, AT_SECURE};
+        let mut p = self.envp;
+        // SAFETY: envp is NULL-terminated and the auxiliary vector follows
+        // its NULL, up to and including the AT_NULL pair (from_raw).
+        unsafe {
+            while !(*p).is_null() {
+                p = p.add(1);
+            }
+            let mut aux = p.add(1) as *const usize;
+            loop {
+                match *aux {
+                    t if t == AT_SECURE as usize => return *aux.add(1) != 0,
+                    t if t == AT_NULL as usize => return false,
+                    _ => aux = aux.add(2),
+                }
+            }
+        }
+    }
+
     /// The value of environment variable `key`, if set.
     pub fn env(&self, key: &[u8]) -> Option<&'static [u8]> {
         let mut p = self.envp;
@@ -115,18 +148,31 @@ pub mod tests {
     use std::ffi::CString;
     use std::vec::Vec;
 
-    /// Build a leaked, process-lifetime Argv for tests.
+    /// Build a leaked, process-lifetime Argv for tests, with an empty
+    /// auxiliary vector.
     pub fn argv(args: &[&str], env: &[&str]) -> Argv {
-        fn leak(words: &[&str]) -> *const *const c_char {
+        argv_aux(args, env, &[])
+    }
+
+    /// The same with these auxiliary vector entries (type, value), then
+    /// AT_NULL, after the environment, as on the initial stack.
+    pub fn argv_aux(args: &[&str], env: &[&str], aux: &[(usize, usize)]) -> Argv {
+        fn words(words: &[&str]) -> Vec<*const c_char> {
             let mut ptrs: Vec<*const c_char> = words
                 .iter()
                 .map(|w| CString::new(*w).unwrap().into_raw() as *const c_char)
                 .collect();
             ptrs.push(core::ptr::null());
-            Box::leak(ptrs.into_boxed_slice()).as_ptr()
+            ptrs
         }
+        let mut env = words(env);
+        for &(t, v) in aux.iter().chain(&[(0, 0)]) {
+            env.extend([t as *const c_char, v as *const c_char]);
+        }
+        let env = Box::leak(env.into_boxed_slice()).as_ptr();
+        let args_ptrs = Box::leak(words(args).into_boxed_slice()).as_ptr();
         // SAFETY: leaked arrays as from_raw asks.
-        unsafe { Argv::from_raw(args.len(), leak(args), leak(env)) }
+        unsafe { Argv::from_raw(args.len(), args_ptrs, env) }
     }
 
     #[test]
@@ -141,6 +187,23 @@ pub mod tests {
             assert_eq!(CStr::from_ptr(*a.tail(2)).to_bytes(), b"sh");
             assert!((*a.tail(2).add(1)).is_null());
         }
+    }
+
+    #[test]
+    fn secure_is_at_secure_past_the_environment() {
+        const AT_SECURE: usize = 23;
+        let env = ["PATH=/bin", "HOME=/"];
+        // Entries before it (AT_PAGESZ, AT_UID) are skipped, pairwise.
+        let before = [(6, 4096), (11, 1000)];
+        let set = [before[0], before[1], (AT_SECURE, 1)];
+        assert!(argv_aux(&["ns-tool", "pid"], &env, &set).secure());
+        let clear = [before[0], (AT_SECURE, 0), before[1]];
+        assert!(!argv_aux(&["ns-tool", "pid"], &env, &clear).secure());
+        assert!(!argv_aux(&["ns-tool"], &env, &before).secure());
+        assert!(!argv_aux(&["ns-tool"], &[], &[]).secure());
+        assert!(argv_aux(&["ns-tool"], &[], &[(AT_SECURE, 1)]).secure());
+        // A value of 23 is not a type.
+        assert!(!argv_aux(&["ns-tool"], &[], &[(6, AT_SECURE)]).secure());
     }
 
     #[test]

@@ -10,6 +10,9 @@ use crate::text::{Buf, Packed};
 pub const EXIT_FAILURE: i32 = 1;
 /// Exit status for a command line that does not make sense.
 pub const EXIT_USAGE: i32 = 2;
+/// Exit status for an execution the kernel marked secure (set-user-ID,
+/// set-group-ID, file capabilities): ns-tool refuses to run at all.
+pub const EXIT_SECURE: i32 = 3;
 
 /// The call named when writing to standard output fails.
 pub const WRITE_STDOUT: &str = "write(stdout)";

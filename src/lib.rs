@@ -50,10 +50,20 @@ Options:
   -V, --version  print the version
 
 Exit status: 0 success, 1 a system call failed (the line names it), 2 bad
-command line; running a COMMAND, its status (128+N: killed by signal N;
-126: found but not runnable; 127: not found).
+command line, 3 refused to run setuid, setgid or with file capabilities;
+running a COMMAND, its status (128+N: killed by signal N; 126: found but
+not runnable; 127: not found).
+
+Not a sandbox, and not for setuid: see docs/security.md.
 "
 );
+
+/// The line ns-tool prints, and all it does, when the kernel marked its
+/// execution as secure (`Argv::secure`); exit status
+/// [`error::EXIT_SECURE`].
+pub const SECURE_REFUSAL: &[u8] = b"ns-tool: refusing to run setuid, setgid or with file \
+capabilities (AT_SECURE): it would run anyone's COMMAND with those privileges; use sudo, or \
+run it as yourself with --user\n";
 
 /// Help for `ns-tool pid --help`.
 pub const HELP_PID: Packed = t!("Usage: ns-tool pid [OPTIONS] [--] [COMMAND [ARGS...]]

@@ -53,13 +53,22 @@ core::arch::global_asm!(
 unsafe extern "C" fn entry(sp: *const usize) -> ! {
     // SAFETY: per execve(2), the initial stack holds argc, then argc
     // pointers to NUL-terminated strings and a NULL, then the environment
-    // pointers and a NULL; all live as long as the process.
+    // pointers and a NULL, then the auxiliary vector (type/value pairs up
+    // to AT_NULL); all live as long as the process.
     // The environment pointers follow argv's terminating NULL.
     let argv = unsafe {
         let argc = *sp;
         let argv = sp.add(1) as *const *const c_char;
         Argv::from_raw(argc, argv, argv.add(argc + 1))
     };
+    // A setuid, setgid or file-capability copy would hand its privileges to
+    // whoever runs it (`ns-tool pid -- sh`: a root shell for everyone).
+    // Refuse before parsing argv or tracing, with no other system call:
+    // one write, then exit (docs/security.md).
+    if argv.secure() {
+        let _ = sys::write_all(2, ns_tool::SECURE_REFUSAL);
+        sys::exit_group(ns_tool::error::EXIT_SECURE)
+    }
     sys::exit_group(ns_tool::main(&argv))
 }
 

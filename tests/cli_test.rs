@@ -82,6 +82,14 @@ fn help_lists_commands_and_exit_codes() {
         assert!(s.contains("\n  syscalls "), "{s}");
         assert!(s.contains("\n  pid "), "{s}");
         assert!(s.contains("Exit status:"), "{s}");
+        assert!(
+            s.contains("3 refused to run setuid, setgid or with file capabilities"),
+            "{s}"
+        );
+        assert!(
+            s.ends_with("not for setuid: see docs/security.md.\n"),
+            "{s}"
+        );
         assert_eq!(text(&out.stderr), "");
     }
 }

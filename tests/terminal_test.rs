@@ -386,16 +386,23 @@ fn with_tostop_ns_tool_passes_sigterm_on_and_never_stops() {
     let mut pty = shell();
     let tag = marker(92);
     let f = std::env::temp_dir().join(format!("ns-tool-tostop-{tag}"));
+    let ready = f.with_extension("ready");
     pty.run("stty tostop", T);
     // A service that handles TERM (writing to a file, not the terminal).
+    // It says when its trap is set: until then, as PID 1 without handler,
+    // it would drop the SIGTERM (three processes with the tag, the count
+    // waited for before, exist as soon as ns-tool has forked, before exec).
     pty.run(
         &format!(
-            "$NS pid -- sh -c 'trap \"echo got >{}; exit 3\" TERM; while :; do sleep .1; done' {tag} &",
-            f.display()
+            "$NS pid -- sh -c 'trap \"echo got >{}; exit 3\" TERM; : >{}; \
+             while :; do sleep .1; done' {tag} &",
+            f.display(),
+            ready.display()
         ),
         T,
     );
-    assert!(wait_until(5, || with_arg(&tag).len() >= 3));
+    assert!(wait_until(5, || ready.exists()), "COMMAND set its trap");
+    let _ = std::fs::remove_file(&ready);
     let ns_tool = ns_tools(&tag)[0];
     pty.run(&format!("kill -TERM {ns_tool}"), T);
     assert!(wait_until(5, || f.exists()), "COMMAND got SIGTERM");

@@ -13,12 +13,28 @@
 use ns_tool_vm::{Arch, Assert, Boot, SharedBoot, Vm, NOBODY};
 
 /// The boot most scenarios share: ns-tool run by /init, as root and as
-/// nobody, and /init's own PID namespace.
+/// nobody, and /init's own PID namespace; setuid-root and setgid-root
+/// copies of ns-tool run by nobody (and the setuid one by root).
 static SHARED: SharedBoot = SharedBoot::new("shared", |vm: &mut Vm| {
     vm.run("pid as root", ["pid"])
         .run_as("pid as nobody", NOBODY, ["pid"])
         .readlink("init pid ns", "/proc/1/ns/pid");
+    // Without the binary the boot fails anyway, saying what to build.
+    if let Ok(ns_tool) = ns_tool_vm::ns_tool_binary(vm.arch())
+        .and_then(|p| std::fs::read(&p).map_err(|e| e.to_string()))
+    {
+        vm.file(SETUID_COPY, 0o4755, ns_tool.clone())
+            .file(SETGID_COPY, 0o2755, ns_tool)
+            .command_as("setuid as nobody", NOBODY, [SETUID_COPY, "--trace", "pid"])
+            .command_as("setgid as nobody", NOBODY, [SETGID_COPY, "pid"])
+            .command_as("setuid as root", 0, [SETUID_COPY, "pid"]);
+    }
 });
+
+/// Copies of ns-tool owned by root (the initramfs's files all are) with
+/// the set-user-ID and the set-group-ID bit.
+const SETUID_COPY: &str = "/bin/ns-tool-setuid";
+const SETGID_COPY: &str = "/bin/ns-tool-setgid";
 
 /// The boot where ns-tool is the machine's PID 1: /init mounts /proc and
 /// /dev, notes its PID namespace, then exec's `ns-tool pid`, which keeps
@@ -239,6 +255,7 @@ on_both_arches!(
     user_namespace_as_nobody,
     nesting,
     trace_numbers_are_the_archs,
+    privileged_copies_refuse,
     each_signal_once,
     escalation_only_for_a_dropped_signal,
     ignored_signals_stay_ignored,
@@ -527,6 +544,23 @@ fn trace_numbers_are_the_archs(arch: Arch) {
         step = step.stderr_contains(want);
     }
     keep(arch, "trace", &step.stderr());
+}
+
+/// A setuid-root or setgid-root copy, run by nobody, refuses before it
+/// does anything (not even a `--trace` line): the one line, exit status 3
+/// (docs/security.md). Root running the setuid copy gains nothing, so the
+/// kernel does not mark it secure and it runs: the copy is intact and the
+/// check is AT_SECURE, not the mode bits.
+fn privileged_copies_refuse(arch: Arch) {
+    let boot = SHARED.get(arch);
+    for label in ["setuid as nobody", "setgid as nobody"] {
+        boot.step(label).code(3).stdout_eq("").stderr_eq(
+            "ns-tool: refusing to run setuid, setgid or with file capabilities (AT_SECURE): \
+             it would run anyone's COMMAND with those privileges; use sudo, or run it as \
+             yourself with --user\n",
+        );
+    }
+    check_pid_output(boot.step("setuid as root").stderr_eq(""));
 }
 
 /// Each signal sent to ns-tool reaches COMMAND once, and a service that

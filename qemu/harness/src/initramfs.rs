@@ -136,6 +136,20 @@ mod tests {
     }
 
     #[test]
+    fn set_id_bits_and_root_ownership_are_kept() {
+        // The kernel chowns, then chmods each file it unpacks, so the
+        // set-user-ID and set-group-ID bits survive (tests/vm.rs).
+        let mut c = Cpio::new();
+        c.file("bin/u", 0o4755, b"x").file("bin/g", 0o2755, b"y");
+        let a = c.finish();
+        assert_eq!(&a[..6], b"070701");
+        assert_eq!((field(&a, 1), field(&a, 2), field(&a, 3)), (0o104755, 0, 0));
+        let second = (110 + "bin/u\0".len()).next_multiple_of(4) + 4;
+        assert_eq!(&a[second..second + 6], b"070701");
+        assert_eq!(field(&a[second..], 1), 0o102755);
+    }
+
+    #[test]
     fn every_header_is_aligned_and_typed() {
         let mut c = Cpio::new();
         c.dir("dev", 0o755)
