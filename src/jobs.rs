@@ -102,8 +102,9 @@ impl Sentinel {
 }
 
 /// What a sentinel's report carries as its value: who sent the signal to
-/// COMMAND's group (its PID as ns-tool sees it), or this for the kernel
-/// (the terminal).
+/// COMMAND's group, or this for the kernel (the terminal). The PID is the
+/// sender's own view: the kernel does not translate it for a receiver in
+/// an ancestor namespace, so a PID-1 COMMAND shows as 1.
 pub const FROM_TERMINAL: i32 = 0;
 
 /// The sentinel's whole life: die with ns-tool (`parent`), and pass on

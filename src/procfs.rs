@@ -27,17 +27,22 @@ pub fn dispositions(pid: i32) -> Result<Dispositions, Errno> {
     Dispositions::parse(status(pid, &mut buf)?).ok_or(Errno::EINVAL)
 }
 
-/// Whether process `pid` is stopped (state `T` or `t` in
-/// `/proc/<pid>/stat`); `Err` once it is gone.
+/// Whether process `pid` is stopped (state `T` or `t`); `Err` once it
+/// is gone.
 pub fn stopped(pid: i32) -> Result<bool, Errno> {
+    state(pid).map(|s| s == b'T' || s == b't')
+}
+
+/// The state letter of process `pid` in `/proc/<pid>/stat` (`R`, `S`,
+/// `T`...); `Err` once it is gone.
+pub fn state(pid: i32) -> Result<u8, Errno> {
     let mut path = Buf::new();
     path.s("/proc/").dec(pid.into()).s("/stat");
     let mut buf = [0u8; 512];
     let stat = read_file(path.c_str().ok_or(Errno::ENAMETOOLONG)?, &mut buf)?;
     // "pid (comm) S ...": comm may hold anything, so look after its last ')'.
     let after = stat.iter().rposition(|&b| b == b')').ok_or(Errno::EINVAL)?;
-    let state = stat.get(after + 2).copied().ok_or(Errno::EINVAL)?;
-    Ok(state == b'T' || state == b't')
+    stat.get(after + 2).copied().ok_or(Errno::EINVAL)
 }
 
 /// The oldest living child of `pid`, from

@@ -117,10 +117,11 @@ pub struct Supervisor<'a> {
     pub dropped: u32,
     /// The top ns-tool killed the namespace itself.
     pub escalated: bool,
-    /// COMMAND was stopped by us while its own SIGTSTP handler may have
-    /// been running (a full-screen program cleaning up): send it SIGTSTP
-    /// again when it is back in the foreground, so that it goes through
-    /// its suspend-and-resume once more and redraws (see `stop_child`).
+    /// COMMAND, a PID 1, was stopped by us after a Ctrl-Z while its own
+    /// SIGTSTP handler may have run (a full-screen program cleaning up):
+    /// if it has one, send it SIGTSTP again when it is back in the
+    /// foreground, so that it goes through its suspend-and-resume once
+    /// more and redraws.
     pub redraw: bool,
 }
 
@@ -289,19 +290,23 @@ impl<'a> Supervisor<'a> {
                 // when (see `reap`), and we follow.
                 return Ok(None);
             }
+            // COMMAND, a PID 1, may be in its own SIGTSTP handler: its
+            // attempt to stop is dropped, and a full-screen program then
+            // puts its terminal modes back. Stopped half-way, it would come
+            // back with the shell's modes and miss our second SIGTSTP (see
+            // `resume`), so let it finish first, unless that attempt is
+            // what we saw (COMMAND signalled its group, as vim does).
+            let asked_by_command =
+                self.sentinel != 0 && info.sender() == Some(self.sentinel) && info.value == 1;
+            if !asked_by_command {
+                self.settle();
+            }
             if let Some(ended) = self.stop_child()? {
                 return Ok(Some(ended));
             }
-            // A PID 1 with a SIGTSTP handler ran it (or will, when
-            // continued), but its own attempt to stop was dropped: unless
-            // that attempt is what we saw (COMMAND signalled its group, as
-            // vim does), have it run the handler again once it is back.
-            let asked_by_command = self.sentinel != 0
-                && info.sender() == Some(self.sentinel)
-                && info.value == self.child;
-            self.redraw |= sig == SIGTSTP
-                && !asked_by_command
-                && d.is_some_and(|d| d.caught.contains(SIGTSTP));
+            self.redraw = sig == SIGTSTP && !asked_by_command;
+            // Its own attempts, reported meanwhile, were this stop.
+            while sys::sigwait(&JOB_STOP, Some(0)).is_ok() {}
         }
         self.stop_self(sig);
         Ok(None)
@@ -325,19 +330,44 @@ impl<'a> Supervisor<'a> {
         false
     }
 
+    /// Wait until the child sleeps at three looks in a row, 10 ms apart
+    /// (at most 300 ms): a program's signal handler has then run, and it
+    /// waits for input again.
+    fn settle(&self) {
+        let mut asleep = 0;
+        for _ in 0..30 {
+            let _ = sys::sigwait(&SigSet(0), Some(10));
+            asleep = if procfs::state(self.child) == Ok(b'S') {
+                asleep + 1
+            } else {
+                0
+            };
+            if asleep == 3 {
+                return;
+            }
+        }
+    }
+
     /// Stop the child with SIGSTOP (which the kernel does deliver to a
     /// namespace's PID 1 when it comes from an ancestor namespace) and
-    /// wait until it has stopped. `Some` if it ended instead.
+    /// wait, at most two seconds, until it has stopped. `Some` if it ended
+    /// instead. A shell caught in vfork(2) while Ctrl-Z stopped the vfork
+    /// child cannot stop until that child runs again: then the SIGSTOP
+    /// stays pending, the job counts as stopped, and the SIGCONT that
+    /// resumes the job clears it.
     fn stop_child(&self) -> Result<Option<WaitStatus>, Error> {
         let _ = sys::kill(self.child, SIGSTOP);
-        loop {
-            match sys::wait4(self.child, WUNTRACED | __WALL) {
+        for _ in 0..200 {
+            match sys::wait4(self.child, WNOHANG | WUNTRACED | __WALL) {
+                Ok((0, _)) => {}
                 Ok((_, WaitStatus::Stopped(_))) => return Ok(None),
                 Ok((_, status)) => return Ok(Some(status)),
                 Err(Errno::EINTR) => {}
                 Err(e) => return Err(Error::sys("wait4", e)),
             }
+            let _ = sys::sigwait(&SigSet(0), Some(10));
         }
+        Ok(None)
     }
 
     /// Stop this process with `sig`, as the terminal stops a program, so
@@ -365,9 +395,18 @@ impl<'a> Supervisor<'a> {
             self.terminal.unwrap().hand_to(self.child);
         }
         let _ = sys::kill(self.group_target(), SIGCONT);
+        // Judged now, not when it stopped: a program's handler may have
+        // been set aside for a moment then (less sets SIGTSTP to default
+        // while it stops itself).
         if foreground && self.redraw {
             self.redraw = false;
-            let _ = sys::kill(self.child, SIGTSTP);
+            // Once it has finished whatever it was doing when stopped.
+            self.settle();
+            let catches =
+                procfs::dispositions(self.child).is_ok_and(|d| d.caught.contains(SIGTSTP));
+            if catches {
+                let _ = sys::kill(self.child, SIGTSTP);
+            }
         }
     }
 
@@ -390,7 +429,9 @@ impl<'a> Supervisor<'a> {
                 // Children remain, none has changed (SIGCHLDs merge).
                 Ok((0, _)) => return Ok(ended),
                 Ok((pid, WaitStatus::Stopped(sig))) => {
-                    if pid == self.child && self.top {
+                    // (A stop reported late, after the job was resumed,
+                    // is over: the child runs again.)
+                    if pid == self.child && self.top && procfs::stopped(pid) == Ok(true) {
                         self.stop_self(u32::from(sig));
                     }
                 }

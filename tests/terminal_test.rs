@@ -169,7 +169,10 @@ fn ctrl_z_stops_command_and_ns_tool_and_fg_resumes_them() {
         pty.send(b"fg\r");
         pty.wait_foreground(|argv| argv == [&b"cat"[..]], T)
             .unwrap();
-        assert!(wait_until(5, || proc_state(cat) == Some('S')), "{mode}");
+        assert!(
+            wait_until(5, || matches!(proc_state(cat), Some('S' | 'R'))),
+            "{mode}cat runs again"
+        );
         pty.send(b"again\r");
         pty.wait_for("again\r\nagain\r\n", T).unwrap();
         pty.send(b"\x04"); // Ctrl-D: end of input, cat exits 0
@@ -256,7 +259,10 @@ fn bg_resumes_a_stopped_job_in_the_background() {
     );
     assert!(pty.run("jobs", T).contains("Running"));
     let ns_tool = ns_tools(&tag)[0];
-    assert!(wait_until(5, || proc_state(ns_tool) == Some('S')));
+    assert!(wait_until(5, || matches!(
+        proc_state(ns_tool),
+        Some('S' | 'R')
+    )));
     pty.run("kill %1", T);
     let _ = std::fs::remove_file(&f);
 }
@@ -272,6 +278,9 @@ fn full_screen(mode: &str, program: &str, shows: &str, quit: &[u8]) {
     let pid = pty
         .wait_foreground(|argv| argv.first() == Some(&&name[..]), T)
         .unwrap();
+    // A person looks before typing: less sets aside a Ctrl-Z that comes
+    // while it is still drawing, until the next key.
+    pty.settle(Duration::from_millis(300), T).unwrap();
     pty.send(b"\x1a");
     pty.wait_for("Stopped", T).unwrap();
     pty.wait_for(PROMPT, T).unwrap();
@@ -280,10 +289,13 @@ fn full_screen(mode: &str, program: &str, shows: &str, quit: &[u8]) {
         "{mode}{program} is stopped"
     );
     pty.send(b"fg\r");
-    pty.wait_for(&format!("{program}\r\n"), T).unwrap(); // bash names the job
-                                                         // It redraws: its screen is back (and it still answers keys).
+    // bash names the job; then it redraws: its screen is back (and it still
+    // answers keys).
+    pty.wait_for(&format!("{program}\r\n"), T).unwrap();
     pty.wait_screen(|s| s.contains(shows) && !s.contains("Stopped"), T)
         .unwrap();
+    pty.settle(Duration::from_millis(300), T).unwrap();
+    assert!(pty.screen().contains(shows), "{mode}{program} redrew");
     pty.send(quit);
     pty.wait_for(PROMPT, T).unwrap();
     assert_eq!(pty.run("echo rc=$?", T), "rc=0", "{mode}{program}");
@@ -306,11 +318,67 @@ fn less_survives_ctrl_z_and_fg() {
 }
 
 #[test]
+fn vim_survives_ctrl_z_and_fg() {
+    // vim reads Ctrl-Z as a key and stops its own group with kill(0, ...).
+    for mode in MODES {
+        full_screen(
+            mode,
+            "vim -u NONE -N /etc/services",
+            "Network services",
+            b":q\r",
+        );
+    }
+}
+
+#[test]
 fn top_survives_ctrl_z_and_fg() {
     // At 826b3f9 top, as PID 1, died on Ctrl-Z.
     for mode in MODES {
         full_screen(mode, "top -d 1", "load average", b"q");
     }
+}
+
+/// A PID 1 whose SIGTSTP handler works for 150 ms (as a full-screen
+/// program puts its terminal modes back), then waits for lines; `q` ends it.
+const SLOW_TSTP_HANDLER: &str = "import signal, sys, time
+def tstp(sig, frame):
+    print('handler starts', flush=True)
+    end = time.monotonic() + 0.15
+    while time.monotonic() < end:
+        pass
+    print('handler ends', flush=True)
+signal.signal(signal.SIGTSTP, tstp)
+print('ready', flush=True)
+for line in sys.stdin:
+    if line.strip() == 'q':
+        break
+";
+
+#[test]
+fn ctrl_z_lets_a_pid_1_finish_its_handler_before_stopping_it() {
+    // Before 2026-11-29 ns-tool stopped it half-way: less and top then
+    // came back after `fg` with the shell's terminal modes and, now and
+    // then, lost the next key.
+    let script = std::env::temp_dir().join(format!("slow-tstp-{}.py", std::process::id()));
+    std::fs::write(&script, SLOW_TSTP_HANDLER).unwrap();
+    let mut pty = shell();
+    pty.send(format!("$NS pid -- python3 {}\r", script.display()).as_bytes());
+    pty.wait_for("ready", T).unwrap();
+    pty.settle(Duration::from_millis(300), T).unwrap();
+    pty.send(b"\x1a");
+    pty.wait_for("handler starts", T).unwrap();
+    pty.wait_for("handler ends", T).unwrap();
+    // Only now, after the handler's last words, does the job stop.
+    pty.wait_for("Stopped", T).unwrap();
+    pty.wait_for(PROMPT, T).unwrap();
+    // Back in the foreground it is asked to run the handler again (a
+    // full-screen program redraws there), and still reads its input.
+    pty.send(b"fg\r");
+    pty.wait_for("handler ends", T).unwrap();
+    pty.send(b"q\r");
+    pty.wait_for(PROMPT, T).unwrap();
+    assert_eq!(pty.run("echo rc=$?", T), "rc=0");
+    let _ = std::fs::remove_file(&script);
 }
 
 #[test]
@@ -350,8 +418,8 @@ fn ctrl_c_twice_ends_a_pid_1_without_handler() {
     pty.wait_for("press Ctrl-C again to kill the namespace", T)
         .unwrap();
     assert!(
-        matches!(proc_state(sleep), Some('S')),
-        "dropped by the kernel"
+        matches!(proc_state(sleep), Some('S' | 'R')),
+        "dropped by the kernel: still running"
     );
     pty.send(b"\x03");
     pty.wait_for("SIGINT again: killed the namespace", T)
@@ -416,7 +484,10 @@ fn with_tostop_ns_tool_passes_sigterm_on_and_never_stops() {
     pty.run(&format!("kill -TERM {ns_tool}"), T);
     pty.wait_screen(|s| s.contains("send it again to kill the namespace"), T)
         .unwrap();
-    assert!(matches!(proc_state(ns_tool), Some('S')), "not stopped");
+    assert!(
+        matches!(proc_state(ns_tool), Some('S' | 'R')),
+        "not stopped"
+    );
     pty.run(&format!("kill -TERM {ns_tool}"), T);
     assert!(pty.run("wait %1; echo rc=$?", T).ends_with("rc=137"));
     pty.run("stty -tostop", T);

@@ -48,6 +48,7 @@ packages=(
   "bash bash"
   "dash dash"
   "less less"
+  "vim vim"
   "procps ps top"
   "libcap2-bin setcap"
 )

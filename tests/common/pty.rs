@@ -45,6 +45,8 @@ pub struct Pty {
     mark: usize,
     /// The master read EIO: no process has the slave open any more.
     closed: bool,
+    /// When the child last wrote anything.
+    last_output: Instant,
 }
 
 fn ioctl(fd: &impl AsRawFd, req: u32, arg: usize) -> Result<usize, Errno> {
@@ -111,6 +113,7 @@ impl Pty {
             raw: Vec::new(),
             mark: 0,
             closed: false,
+            last_output: Instant::now(),
         }
     }
 
@@ -173,6 +176,7 @@ impl Pty {
             Ok(n) => {
                 self.raw.extend_from_slice(&buf[..n]);
                 self.parser.process(&buf[..n]);
+                self.last_output = Instant::now();
             }
             Err(e) if e.raw_os_error() == Some(Errno::EIO.into_raw()) => self.closed = true,
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
@@ -248,6 +252,16 @@ impl Pty {
             found.map(|q| pid = q).is_some()
         })?;
         Ok(pid)
+    }
+
+    /// Wait until the child has written nothing for `quiet`, as a person
+    /// waits for the screen to settle before typing: a full-screen program
+    /// may redraw more than once, and keys typed while it is between
+    /// terminal modes can be flushed by its tcsetattr(TCSAFLUSH).
+    pub fn settle(&mut self, quiet: Duration, timeout: Duration) -> Result<(), String> {
+        self.wait_until("waiting for the screen to settle", timeout, false, |p| {
+            p.last_output.elapsed() >= quiet
+        })
     }
 
     /// Wait until `pred` holds for the screen's contents.
