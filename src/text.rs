@@ -36,6 +36,7 @@ impl Packed {
 /// The bytes of a [`Packed`] text: a byte under 0x80 is itself, a higher
 /// one stands for a pair of symbols (packed::PAIRS), each of which may be
 /// a pair again.
+#[derive(Clone)]
 pub struct Unpack {
     rest: &'static [u8],
     /// Symbols still to expand, the next on top. Pairs nest at most as

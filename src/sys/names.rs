@@ -6,58 +6,58 @@
 use linux_raw_sys::general as g;
 
 use super::Errno;
-use crate::text::Buf;
+use crate::text::{Buf, Packed, Unpack};
 
 /// The errors ns-tool can meet, one entry each, ended by a NUL: the errno
-/// as one byte, its name, a space, its text (the kernel's wording, as the `syscalls` crate
-/// carries it). The classic 1 to 40 and the few others its calls return;
-/// any other errno is shown by number. (The `syscalls` crate can name them
-/// all, but its table is a large match, a quarter of this binary.)
-const ERRNOS: &str = concat!(
-    "\x01EPERM Operation not permitted\0",
-    "\x02ENOENT No such file or directory\0",
-    "\x03ESRCH No such process\0",
-    "\x04EINTR Interrupted system call\0",
-    "\x05EIO I/O error\0",
-    "\x06ENXIO No such device or address\0",
-    "\x07E2BIG Argument list too long\0",
-    "\x08ENOEXEC Exec format error\0",
-    "\x09EBADF Bad file number\0",
-    "\x0aECHILD No child processes\0",
-    "\x0bEAGAIN Try again\0",
-    "\x0cENOMEM Out of memory\0",
-    "\x0dEACCES Permission denied\0",
-    "\x0eEFAULT Bad address\0",
-    "\x0fENOTBLK Block device required\0",
-    "\x10EBUSY Device or resource busy\0",
-    "\x11EEXIST File exists\0",
-    "\x12EXDEV Cross-device link\0",
-    "\x13ENODEV No such device\0",
-    "\x14ENOTDIR Not a directory\0",
-    "\x15EISDIR Is a directory\0",
-    "\x16EINVAL Invalid argument\0",
-    "\x17ENFILE File table overflow\0",
-    "\x18EMFILE Too many open files\0",
-    "\x19ENOTTY Not a typewriter\0",
-    "\x1aETXTBSY Text file busy\0",
-    "\x1bEFBIG File too large\0",
-    "\x1cENOSPC No space left on device\0",
-    "\x1dESPIPE Illegal seek\0",
-    "\x1eEROFS Read-only file system\0",
-    "\x1fEMLINK Too many links\0",
-    "\x20EPIPE Broken pipe\0",
-    "\x21EDOM Math argument out of domain of func\0",
-    "\x22ERANGE Math result not representable\0",
-    "\x23EDEADLK Resource deadlock would occur\0",
-    "\x24ENAMETOOLONG File name too long\0",
-    "\x25ENOLCK No record locks available\0",
-    "\x26ENOSYS Invalid system call number\0",
-    "\x27ENOTEMPTY Directory not empty\0",
-    "\x28ELOOP Too many symbolic links encountered\0",
-    "\x4bEOVERFLOW Value too large for defined data type\0",
-    "\x57EUSERS Too many users\0",
-    "\x5fEOPNOTSUPP Operation not supported on transport endpoint\0",
-);
+/// as one byte, its name, a space, its text (the kernel's wording, as the
+/// `syscalls` crate carries it). The classic 1 to 40 and the few others its
+/// calls return; any other errno is shown by number. (The `syscalls` crate
+/// can name them all, but its table is a large match, a quarter of this
+/// binary.) Packed, as only ever printed: half the size.
+const ERRNOS: Packed = t!("\
+    \x01EPERM Operation not permitted\0\
+    \x02ENOENT No such file or directory\0\
+    \x03ESRCH No such process\0\
+    \x04EINTR Interrupted system call\0\
+    \x05EIO I/O error\0\
+    \x06ENXIO No such device or address\0\
+    \x07E2BIG Argument list too long\0\
+    \x08ENOEXEC Exec format error\0\
+    \x09EBADF Bad file number\0\
+    \x0aECHILD No child processes\0\
+    \x0bEAGAIN Try again\0\
+    \x0cENOMEM Out of memory\0\
+    \x0dEACCES Permission denied\0\
+    \x0eEFAULT Bad address\0\
+    \x0fENOTBLK Block device required\0\
+    \x10EBUSY Device or resource busy\0\
+    \x11EEXIST File exists\0\
+    \x12EXDEV Cross-device link\0\
+    \x13ENODEV No such device\0\
+    \x14ENOTDIR Not a directory\0\
+    \x15EISDIR Is a directory\0\
+    \x16EINVAL Invalid argument\0\
+    \x17ENFILE File table overflow\0\
+    \x18EMFILE Too many open files\0\
+    \x19ENOTTY Not a typewriter\0\
+    \x1aETXTBSY Text file busy\0\
+    \x1bEFBIG File too large\0\
+    \x1cENOSPC No space left on device\0\
+    \x1dESPIPE Illegal seek\0\
+    \x1eEROFS Read-only file system\0\
+    \x1fEMLINK Too many links\0\
+    \x20EPIPE Broken pipe\0\
+    \x21EDOM Math argument out of domain of func\0\
+    \x22ERANGE Math result not representable\0\
+    \x23EDEADLK Resource deadlock would occur\0\
+    \x24ENAMETOOLONG File name too long\0\
+    \x25ENOLCK No record locks available\0\
+    \x26ENOSYS Invalid system call number\0\
+    \x27ENOTEMPTY Directory not empty\0\
+    \x28ELOOP Too many symbolic links encountered\0\
+    \x4bEOVERFLOW Value too large for defined data type\0\
+    \x57EUSERS Too many users\0\
+    \x5fEOPNOTSUPP Operation not supported on transport endpoint\0");
 
 /// Word `n` of `s`, words separated by `sep`: a plain byte loop, which is
 /// smaller than core's string searching.
@@ -76,20 +76,27 @@ fn nth(s: &'static str, sep: u8, n: usize) -> Option<&'static [u8]> {
     None
 }
 
-/// The name and text of `errno`, e.g. `(b"EPERM", b"Operation not
-/// permitted")`, if the table has it.
-pub fn errno(errno: Errno) -> Option<(&'static [u8], &'static [u8])> {
-    let n = errno.into_raw();
-    (0..)
-        .map_while(|k| nth(ERRNOS, 0, k))
-        .find(|entry| entry.first().map(|&b| i32::from(b)) == Some(n))
-        .and_then(|entry| {
-            // (The errno byte itself may be a space: EPIPE is 32.)
-            let (name, text) = entry
-                .get(1..)?
-                .split_at(entry[1..].iter().position(|&b| b == b' ')?);
-            Some((name, &text[1..]))
-        })
+/// The entry of `e` in [`ERRNOS`], unpacked from its name on.
+fn entry(e: Errno) -> Option<Unpack> {
+    let n = e.into_raw();
+    let mut it = ERRNOS.unpack();
+    loop {
+        // (The errno byte itself may be a space: EPIPE is 32.)
+        if i32::from(it.next()?) == n {
+            return Some(it);
+        }
+        while it.next()? != 0 {}
+    }
+}
+
+/// Write what `it` yields up to `end` (not included), and skip `end`.
+fn put_until(b: &mut Buf, it: &mut Unpack, end: u8) {
+    for byte in it.by_ref() {
+        if byte == end {
+            break;
+        }
+        b.byte(byte);
+    }
 }
 
 /// Signals 1 to 31 (the same numbers on x86_64 and aarch64), without
@@ -114,8 +121,15 @@ pub fn put_signal(b: &mut Buf, sig: u32) {
 /// Write `errno` as the error lines name it: `Operation not permitted
 /// (EPERM)`.
 pub fn put_errno_text(b: &mut Buf, e: Errno) {
-    match errno(e) {
-        Some((name, text)) => b.b(text).s(" (").b(name).s(")"),
+    match entry(e) {
+        Some(mut it) => {
+            let mut name = it.clone();
+            it.find(|&c| c == b' ');
+            put_until(b, &mut it, 0);
+            b.s(" (");
+            put_until(b, &mut name, b' ');
+            b.s(")")
+        }
         None => b.s("unknown error (errno ").dec(e.into_raw().into()).s(")"),
     };
 }
@@ -123,8 +137,14 @@ pub fn put_errno_text(b: &mut Buf, e: Errno) {
 /// Write `errno` as a trace shows it: `-1 EPERM (Operation not
 /// permitted)`.
 pub fn put_errno_ret(b: &mut Buf, e: Errno) {
-    match errno(e) {
-        Some((name, text)) => b.s("-1 ").b(name).s(" (").b(text).s(")"),
+    match entry(e) {
+        Some(mut it) => {
+            b.s("-1 ");
+            put_until(b, &mut it, b' ');
+            b.s(" (");
+            put_until(b, &mut it, 0);
+            b.s(")")
+        }
         None => b.s("-1 errno ").dec(e.into_raw().into()),
     };
 }
@@ -258,18 +278,30 @@ pub fn put_si_code(b: &mut Buf, code: i32) {
 mod tests {
     use super::*;
 
+    /// The name and text of `e`, as the table has them.
+    fn errno(e: Errno) -> Option<(std::vec::Vec<u8>, std::vec::Vec<u8>)> {
+        let mut it = entry(e)?;
+        let name = it.by_ref().take_while(|&c| c != b' ').collect();
+        Some((name, it.take_while(|&c| c != 0).collect()))
+    }
+
     #[test]
     fn errnos_agree_with_the_syscalls_crate() {
         let mut count = 0;
         for n in 1..200 {
             let e = Errno::new(n);
             if let Some((name, text)) = errno(e) {
-                assert_eq!(Some(name), e.name().map(str::as_bytes), "errno {n}");
-                assert_eq!(Some(text), e.description().map(str::as_bytes), "errno {n}");
+                assert_eq!(Some(&name[..]), e.name().map(str::as_bytes), "errno {n}");
+                assert_eq!(
+                    Some(&text[..]),
+                    e.description().map(str::as_bytes),
+                    "errno {n}"
+                );
                 count += 1;
             }
         }
-        assert_eq!(count, ERRNOS.split('\0').count() - 1, "every entry parses");
+        let entries = ERRNOS.unpack().filter(|&c| c == 0).count();
+        assert_eq!(count, entries, "every entry parses");
         assert_eq!(errno(Errno::new(4000)), None);
         for e in [Errno::EPERM, Errno::ENOSPC, Errno::EUSERS, Errno::ENOEXEC] {
             assert!(errno(e).is_some(), "{e:?}");
