@@ -31,14 +31,15 @@ pub fn write_table(
     line(b.s("---|---|"))?;
     for row in ALL {
         let mut b = Buf::new();
-        b.s("| ").b(row.name()).s(" |");
+        b.s("| ").until(&mut row.name(), 0).s(" |");
         if x {
-            num(&mut b, row.x86_64);
+            num(&mut b, row.x86_64());
         }
         if a {
-            num(&mut b, row.aarch64);
+            num(&mut b, row.aarch64());
         }
-        line(b.s(" ").b(row.purpose()).s(" | ").b(row.name()).s("(2) |"))?;
+        b.s(" ").until(&mut row.purpose(), 0).s(" | ");
+        line(b.until(&mut row.name(), 0).s("(2) |"))?;
     }
     Ok(())
 }

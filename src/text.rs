@@ -135,6 +135,19 @@ impl Buf {
         self
     }
 
+    /// Append what `it` yields up to `end`, which it consumes unwritten:
+    /// one entry of a packed table.
+    #[inline(never)]
+    pub fn until(&mut self, it: &mut Unpack, end: u8) -> &mut Self {
+        for byte in it.by_ref() {
+            if byte == end {
+                break;
+            }
+            self.byte(byte);
+        }
+        self
+    }
+
     /// Append a signed decimal number.
     #[inline(never)]
     pub fn dec(&mut self, n: i64) -> &mut Self {

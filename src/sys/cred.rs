@@ -3,7 +3,7 @@
 use super::{args, call, rows, Arg, Call, Ret};
 
 static GETUID: Call = Call {
-    sys: &rows::getuid,
+    sys: rows::getuid,
     args: args!(),
     ret: Ret::Int,
 };
@@ -19,7 +19,7 @@ pub fn getuid() -> u32 {
 }
 
 static GETGID: Call = Call {
-    sys: &rows::getgid,
+    sys: rows::getgid,
     args: args!(),
     ret: Ret::Int,
 };

@@ -5,7 +5,7 @@ use core::ffi::CStr;
 use super::{args, call, int, opt_ptr, rows, Arg, Call, Errno, Fd, Ret};
 
 static WRITE: Call = Call {
-    sys: &rows::write,
+    sys: rows::write,
     args: args!(Int, Bytes, Int),
     ret: Ret::Int,
 };
@@ -36,7 +36,7 @@ pub fn write_all(fd: i32, mut buf: &[u8]) -> Result<(), Errno> {
 }
 
 static READ: Call = Call {
-    sys: &rows::read,
+    sys: rows::read,
     args: args!(Int, Skip, Int),
     ret: Ret::Int,
 };
@@ -74,7 +74,7 @@ pub fn read_full(fd: i32, buf: &mut [u8]) -> Result<usize, Errno> {
 }
 
 static CLOSE: Call = Call {
-    sys: &rows::close,
+    sys: rows::close,
     args: args!(Int),
     ret: Ret::Int,
 };
@@ -90,7 +90,7 @@ pub(super) fn close(fd: i32) -> Result<(), Errno> {
 }
 
 static OPENAT: Call = Call {
-    sys: &rows::openat,
+    sys: rows::openat,
     args: args!(AtFdcwd, Str, OpenFlags),
     ret: Ret::Int,
 };
@@ -116,7 +116,7 @@ pub fn open(path: &CStr, flags: u32) -> Result<Fd, Errno> {
 }
 
 static READLINKAT: Call = Call {
-    sys: &rows::readlinkat,
+    sys: rows::readlinkat,
     args: args!(AtFdcwd, Str, Got, Int),
     ret: Ret::Int,
 };
@@ -148,7 +148,7 @@ pub fn readlink(path: &CStr, buf: &mut [u8]) -> Result<usize, Errno> {
 }
 
 static PIPE2: Call = Call {
-    sys: &rows::pipe2,
+    sys: rows::pipe2,
     args: args!(Fds, OpenFlags),
     ret: Ret::Int,
 };
@@ -174,7 +174,7 @@ pub fn pipe(flags: u32) -> Result<(Fd, Fd), Errno> {
 }
 
 static MOUNT: Call = Call {
-    sys: &rows::mount,
+    sys: rows::mount,
     args: args!(Str, Str, Str, MountFlags, Null),
     ret: Ret::Int,
 };
@@ -214,7 +214,7 @@ pub fn mount(
 }
 
 static IOCTL_PGRP: Call = Call {
-    sys: &rows::ioctl,
+    sys: rows::ioctl,
     args: args!(Int, Ioctl, IntPtr),
     ret: Ret::Int,
 };

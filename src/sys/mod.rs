@@ -30,46 +30,10 @@ pub use signal::*;
 
 pub use syscalls::Errno;
 
-/// One system call: what `ns-tool syscalls` lists.
-#[derive(Debug)]
-pub struct Sys {
-    /// Its name, as in section 2 of the manual, a NUL, and what ns-tool
-    /// uses it for (one string: a row's pointers are most of its size).
-    pub text: &'static str,
-    /// Its number on x86_64, or [`NONE`].
-    pub x86_64: u16,
-    /// Its number on aarch64 (the kernel's generic table), or [`NONE`].
-    pub aarch64: u16,
-}
+pub use rows::Sys;
 
 /// The number of a call an architecture lacks (aarch64 has no `fork`).
 pub const NONE: u16 = u16::MAX;
-
-impl Sys {
-    /// Its name.
-    pub fn name(&self) -> &'static [u8] {
-        self.text
-            .as_bytes()
-            .split(|&b| b == 0)
-            .next()
-            .unwrap_or(b"")
-    }
-
-    /// What ns-tool uses it for.
-    pub fn purpose(&self) -> &'static [u8] {
-        let t = self.text.as_bytes();
-        t.iter().position(|&b| b == 0).map_or(b"", |i| &t[i + 1..])
-    }
-
-    /// Its number on the architecture ns-tool was built for.
-    pub const fn nr(&self) -> u16 {
-        if cfg!(target_arch = "aarch64") {
-            self.aarch64
-        } else {
-            self.x86_64
-        }
-    }
-}
 
 /// How `--trace` shows one argument (the raw value, or what it points to).
 /// One byte each, so a call's descriptor stays small.
@@ -152,7 +116,7 @@ pub enum Ret {
 #[derive(Debug)]
 pub struct Call {
     /// The system call.
-    pub sys: &'static Sys,
+    pub sys: Sys,
     /// How to show each argument, [`Arg::End`] after the last one shown.
     pub args: [Arg; 5],
     /// How to show the result.

@@ -89,16 +89,6 @@ fn entry(e: Errno) -> Option<Unpack> {
     }
 }
 
-/// Write what `it` yields up to `end` (not included), and skip `end`.
-fn put_until(b: &mut Buf, it: &mut Unpack, end: u8) {
-    for byte in it.by_ref() {
-        if byte == end {
-            break;
-        }
-        b.byte(byte);
-    }
-}
-
 /// Signals 1 to 31 (the same numbers on x86_64 and aarch64), without
 /// their `SIG` prefix.
 const SIGNALS: &str = "HUP INT QUIT ILL TRAP ABRT BUS FPE KILL USR1 SEGV USR2 PIPE ALRM TERM \
@@ -125,9 +115,9 @@ pub fn put_errno_text(b: &mut Buf, e: Errno) {
         Some(mut it) => {
             let mut name = it.clone();
             it.find(|&c| c == b' ');
-            put_until(b, &mut it, 0);
+            b.until(&mut it, 0);
             b.s(" (");
-            put_until(b, &mut name, b' ');
+            b.until(&mut name, b' ');
             b.s(")")
         }
         None => b.s("unknown error (errno ").dec(e.into_raw().into()).s(")"),
@@ -140,9 +130,9 @@ pub fn put_errno_ret(b: &mut Buf, e: Errno) {
     match entry(e) {
         Some(mut it) => {
             b.s("-1 ");
-            put_until(b, &mut it, b' ');
+            b.until(&mut it, b' ');
             b.s(" (");
-            put_until(b, &mut it, 0);
+            b.until(&mut it, 0);
             b.s(")")
         }
         None => b.s("-1 errno ").dec(e.into_raw().into()),

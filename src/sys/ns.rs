@@ -3,7 +3,7 @@
 use super::{args, call, rows, Arg, Call, Errno, Ret};
 
 static UNSHARE: Call = Call {
-    sys: &rows::unshare,
+    sys: rows::unshare,
     args: args!(CloneFlags),
     ret: Ret::Int,
 };

@@ -15,13 +15,13 @@ pub enum Fork {
 
 #[cfg(not(target_arch = "aarch64"))]
 static FORK: Call = Call {
-    sys: &rows::fork,
+    sys: rows::fork,
     args: args!(),
     ret: Ret::Fork,
 };
 #[cfg(target_arch = "aarch64")]
 static FORK: Call = Call {
-    sys: &rows::clone,
+    sys: rows::clone,
     args: args!(Sig, Null, Null, Null, Null),
     ret: Ret::Fork,
 };
@@ -55,7 +55,7 @@ pub fn fork() -> Result<Fork, Errno> {
 }
 
 static GETPID: Call = Call {
-    sys: &rows::getpid,
+    sys: rows::getpid,
     args: args!(),
     ret: Ret::SelfPid,
 };
@@ -71,7 +71,7 @@ pub fn getpid() -> i32 {
 }
 
 static GETPPID: Call = Call {
-    sys: &rows::getppid,
+    sys: rows::getppid,
     args: args!(),
     ret: Ret::Int,
 };
@@ -119,7 +119,7 @@ impl WaitStatus {
 }
 
 static WAIT4: Call = Call {
-    sys: &rows::wait4,
+    sys: rows::wait4,
     args: args!(Int, Status, WaitFlags, Null),
     ret: Ret::Int,
 };
@@ -153,7 +153,7 @@ pub fn wait4(pid: i32, options: u32) -> Result<(i32, WaitStatus), Errno> {
 }
 
 static KILL: Call = Call {
-    sys: &rows::kill,
+    sys: rows::kill,
     args: args!(Int, Sig),
     ret: Ret::Int,
 };
@@ -172,7 +172,7 @@ pub fn kill(pid: i32, sig: u32) -> Result<(), Errno> {
 }
 
 static EXIT_GROUP: Call = Call {
-    sys: &rows::exit_group,
+    sys: rows::exit_group,
     args: args!(Int),
     ret: Ret::NoReturn,
 };
@@ -191,7 +191,7 @@ pub fn exit_group(code: i32) -> ! {
 }
 
 static EXECVE: Call = Call {
-    sys: &rows::execve,
+    sys: rows::execve,
     args: args!(Str, Argv, Envp),
     ret: Ret::NoReturn,
 };
@@ -234,7 +234,7 @@ pub unsafe fn execve(path: &CStr, argv: *const *const c_char, envp: *const *cons
 }
 
 static PDEATHSIG: Call = Call {
-    sys: &rows::prctl,
+    sys: rows::prctl,
     args: args!(Prctl, Sig),
     ret: Ret::Int,
 };
@@ -254,7 +254,7 @@ pub fn set_pdeathsig(sig: u32) -> Result<(), Errno> {
 }
 
 static SETPGID: Call = Call {
-    sys: &rows::setpgid,
+    sys: rows::setpgid,
     args: args!(Int, Int),
     ret: Ret::Int,
 };
@@ -276,7 +276,7 @@ pub fn setpgid(pid: i32, pgid: i32) -> Result<(), Errno> {
 }
 
 static GETPGID: Call = Call {
-    sys: &rows::getpgid,
+    sys: rows::getpgid,
     args: args!(Int),
     ret: Ret::Int,
 };

@@ -4,107 +4,141 @@
 //! tests/syscalls_test.rs), and what ns-tool uses it for. `ns-tool
 //! syscalls` lists [`ALL`]; `--trace` prints the number from the row.
 //!
-//! Adding a system call: its row here (and in [`ALL`]), then its wrapper
-//! with a [`super::Call`] in the family file.
-
-#![allow(non_upper_case_globals)]
+//! Adding a system call: its row here, then its wrapper with a
+//! [`super::Call`] in the family file.
+//!
+//! A row is a byte ([`Sys`]) indexing two small tables: the numbers, and
+//! the names and purposes, which build/pack.rs packs (reading this file:
+//! keep one row a line) as it packs `t!` texts. Pointers and `&str`s
+//! would be most of the rows' size.
 
 use syscalls::aarch64::Sysno as A64;
 use syscalls::x86_64::Sysno as X64;
 
-use super::{Sys, NONE};
+use super::NONE;
+use crate::text::{Packed, Unpack};
 
-/// A row for a call both architectures have, under its own name.
-macro_rules! row {
-    ($name:ident, $purpose:expr) => {
-        #[doc = concat!("`", stringify!($name), "`: ", $purpose, ".")]
-        pub static $name: Sys = Sys {
-            text: concat!(stringify!($name), "\0", $purpose),
-            x86_64: X64::$name as u16,
-            aarch64: A64::$name as u16,
-        };
+/// The rows: `name: "purpose",`, or `name [x86_64 only]: ...` for a call
+/// aarch64 lacks. Makes [`Sys`], with a variant per row, [`ALL`], and the
+/// numbers.
+macro_rules! rows {
+    ($($name:ident $([$only:ident only])?: $purpose:literal,)*) => {
+        /// A system call ns-tool can make: an index into its tables.
+        #[allow(non_camel_case_types)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        #[repr(u8)]
+        pub enum Sys {
+            $(
+                #[doc = concat!("`", stringify!($name), "`: ", $purpose, ".")]
+                $name,
+            )*
+        }
+        pub use Sys::*;
+
+        /// Every row, in the order `ns-tool syscalls` lists them.
+        pub static ALL: &[Sys] = &[$($name),*];
+
+        /// Each row's numbers: x86_64, aarch64.
+        static NR: &[[u16; 2]] = &[$(nr!($name $($only)?)),*];
+
+        /// The names, for the test that the packed text agrees.
+        #[cfg(test)]
+        static NAMES: &[&str] = &[$(stringify!($name)),*];
     };
 }
 
-row!(unshare, "create the new PID (and user, mount) namespaces");
-/// `fork`: only x86_64 has it.
-pub static fork: Sys = Sys {
-    text: "fork\0create a child; aarch64 has no fork: clone(SIGCHLD) instead",
-    x86_64: X64::fork as u16,
-    aarch64: NONE,
-};
-row!(
-    clone,
-    "fork on aarch64: clone(SIGCHLD, 0, 0, 0, 0); unused on x86_64"
-);
-row!(getpid, "the child checks it is PID 1");
-row!(getppid, "the child sees parent PID 0");
-row!(getuid, "--user: the ID to map to root");
-row!(getgid, "--user: the group to map to root");
-row!(wait4, "reap the child (and, under --init, orphans)");
-row!(pipe2, "hold the child until the parent is ready");
-row!(read, "wait on that pipe; read /proc/self/status");
-row!(write, "print; release the child; write ID maps");
-row!(openat, "open /proc files (aarch64 has no plain open)");
-row!(close, "close descriptors");
-row!(
-    readlinkat,
-    "read /proc/self/ns/pid (aarch64 has no plain readlink)"
-);
-row!(prctl, "PR_SET_PDEATHSIG: die with the parent");
-row!(mount, "--mount-proc: make / private, mount /proc");
-row!(execve, "run COMMAND");
-row!(kill, "pass signals on to the child");
-row!(rt_sigprocmask, "block the signals the supervisor waits for");
-row!(
-    rt_sigtimedwait,
-    "wait for a signal or a child's end, and see who sent it"
-);
-row!(
-    rt_sigaction,
-    "undo an inherited SIGCHLD ignore (and give it back to COMMAND)"
-);
-row!(
-    rt_sigqueueinfo,
-    "the sentinel passes a signal on, saying who sent it"
-);
-row!(setpgid, "put COMMAND's job in a process group of its own");
-row!(
-    getpgid,
-    "ns-tool's own process group (aarch64 has no getpgrp)"
-);
-row!(
-    ioctl,
-    "TIOCGPGRP/TIOCSPGRP: hand the terminal to COMMAND and back"
-);
-row!(exit_group, "exit");
+/// A row's numbers; `x86_64` for a call only x86_64 has.
+macro_rules! nr {
+    ($name:ident) => {
+        [X64::$name as u16, A64::$name as u16]
+    };
+    ($name:ident x86_64) => {
+        [X64::$name as u16, NONE]
+    };
+}
 
-/// Every row, in the order `ns-tool syscalls` lists them.
-pub static ALL: &[&Sys] = &[
-    &unshare,
-    &fork,
-    &clone,
-    &getpid,
-    &getppid,
-    &getuid,
-    &getgid,
-    &wait4,
-    &pipe2,
-    &read,
-    &write,
-    &openat,
-    &close,
-    &readlinkat,
-    &prctl,
-    &mount,
-    &execve,
-    &kill,
-    &rt_sigprocmask,
-    &rt_sigtimedwait,
-    &rt_sigaction,
-    &rt_sigqueueinfo,
-    &setpgid,
-    &getpgid,
-    &ioctl,
-    &exit_group,
-];
+rows! {
+    unshare: "create the new PID (and user, mount) namespaces",
+    fork [x86_64 only]: "create a child; aarch64 has no fork: clone(SIGCHLD) instead",
+    clone: "fork on aarch64: clone(SIGCHLD, 0, 0, 0, 0); unused on x86_64",
+    getpid: "the child checks it is PID 1",
+    getppid: "the child sees parent PID 0",
+    getuid: "--user: the ID to map to root",
+    getgid: "--user: the group to map to root",
+    wait4: "reap the child (and, under --init, orphans)",
+    pipe2: "hold the child until the parent is ready",
+    read: "wait on that pipe; read /proc/self/status",
+    write: "print; release the child; write ID maps",
+    openat: "open /proc files (aarch64 has no plain open)",
+    close: "close descriptors",
+    readlinkat: "read /proc/self/ns/pid (aarch64 has no plain readlink)",
+    prctl: "PR_SET_PDEATHSIG: die with the parent",
+    mount: "--mount-proc: make / private, mount /proc",
+    execve: "run COMMAND",
+    kill: "pass signals on to the child",
+    rt_sigprocmask: "block the signals the supervisor waits for",
+    rt_sigtimedwait: "wait for a signal or a child's end, and see who sent it",
+    rt_sigaction: "undo an inherited SIGCHLD ignore (and give it back to COMMAND)",
+    rt_sigqueueinfo: "the sentinel passes a signal on, saying who sent it",
+    setpgid: "put COMMAND's job in a process group of its own",
+    getpgid: "ns-tool's own process group (aarch64 has no getpgrp)",
+    ioctl: "TIOCGPGRP/TIOCSPGRP: hand the terminal to COMMAND and back",
+    exit_group: "exit",
+}
+
+/// Every row's `name\0purpose\0`, in order, packed (build/pack.rs).
+const TEXT: Packed = rows_text!();
+
+impl Sys {
+    /// Its name, unpacked, then a NUL and its purpose.
+    pub fn name(self) -> Unpack {
+        let mut it = TEXT.unpack();
+        for _ in 0..2 * self as usize {
+            it.find(|&c| c == 0);
+        }
+        it
+    }
+
+    /// What ns-tool uses it for, unpacked, then a NUL.
+    pub fn purpose(self) -> Unpack {
+        let mut it = self.name();
+        it.find(|&c| c == 0);
+        it
+    }
+
+    /// Its number on x86_64, or [`NONE`].
+    pub fn x86_64(self) -> u16 {
+        NR[self as usize][0]
+    }
+
+    /// Its number on aarch64 (the kernel's generic table), or [`NONE`].
+    pub fn aarch64(self) -> u16 {
+        NR[self as usize][1]
+    }
+
+    /// Its number on the architecture ns-tool was built for.
+    pub fn nr(self) -> u16 {
+        NR[self as usize][usize::from(cfg!(target_arch = "aarch64"))]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn text(it: Unpack) -> std::string::String {
+        it.take_while(|&c| c != 0).map(char::from).collect()
+    }
+
+    #[test]
+    fn the_packed_names_are_the_rows() {
+        assert_eq!(ALL.len(), NAMES.len());
+        for (&row, &name) in ALL.iter().zip(NAMES) {
+            assert_eq!(text(row.name()), name);
+            assert!(!text(row.purpose()).is_empty(), "{name}");
+        }
+        assert_eq!(text(exit_group.purpose()), "exit");
+        assert_eq!((fork.x86_64(), fork.aarch64()), (57, NONE));
+        assert_eq!((unshare.x86_64(), unshare.aarch64()), (272, 97));
+    }
+}

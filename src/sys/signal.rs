@@ -29,7 +29,7 @@ impl SigSet {
 const SIGSET_SIZE: usize = 8;
 
 static SIGPROCMASK: Call = Call {
-    sys: &rows::rt_sigprocmask,
+    sys: rows::rt_sigprocmask,
     args: args!(How, SigSet, SigSet, Int),
     ret: Ret::Int,
 };
@@ -95,7 +95,7 @@ impl SigInfo {
 }
 
 static SIGTIMEDWAIT: Call = Call {
-    sys: &rows::rt_sigtimedwait,
+    sys: rows::rt_sigtimedwait,
     args: args!(SigSet, Skip, Timeout, Int),
     ret: Ret::Signal,
 };
@@ -144,7 +144,7 @@ pub fn sigwait(set: &SigSet, timeout: Option<u32>) -> Result<SigInfo, Errno> {
 }
 
 static SIGACTION: Call = Call {
-    sys: &rows::rt_sigaction,
+    sys: rows::rt_sigaction,
     args: args!(Sig, Action, Action, Int),
     ret: Ret::Int,
 };
@@ -203,7 +203,7 @@ pub fn disposition_ignored(sig: u32) -> Result<bool, Errno> {
 }
 
 static SIGQUEUE: Call = Call {
-    sys: &rows::rt_sigqueueinfo,
+    sys: rows::rt_sigqueueinfo,
     args: args!(Int, Sig, Queued),
     ret: Ret::Int,
 };
