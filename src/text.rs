@@ -27,21 +27,20 @@ impl Packed {
     pub fn unpack(self) -> Unpack {
         Unpack {
             rest: self.0,
-            stack: [0; 130],
+            stack: [0; packed::DEPTH],
             depth: 0,
         }
     }
 }
 
-/// The bytes of a [`Packed`] text: a byte under 0x80 is itself, a higher
-/// one stands for a pair of symbols (packed::PAIRS), each of which may be
-/// a pair again.
+/// The bytes of a [`Packed`] text: a symbol under `CHARS.len()` stands for
+/// a byte (packed::CHARS), a higher one for a pair of symbols
+/// (packed::PAIRS), each of which may be a pair again.
 #[derive(Clone)]
 pub struct Unpack {
     rest: &'static [u8],
-    /// Symbols still to expand, the next on top. Pairs nest at most as
-    /// deep as there are pairs.
-    stack: [u8; 130],
+    /// Symbols still to expand, the next on top.
+    stack: [u8; packed::DEPTH],
     depth: usize,
 }
 
@@ -58,13 +57,14 @@ impl Iterator for Unpack {
                 self.rest = rest;
                 first
             };
-            match packed::PAIRS.get(usize::from(sym).wrapping_sub(0x80)) {
+            let sym = usize::from(sym);
+            match packed::PAIRS.get(sym.wrapping_sub(packed::CHARS.len())) {
                 Some(&[a, b]) => {
                     self.stack[self.depth] = b;
                     self.stack[self.depth + 1] = a;
                     self.depth += 2;
                 }
-                None => return Some(sym),
+                None => return packed::CHARS.get(sym).copied(),
             }
         }
     }

@@ -8,56 +8,56 @@ use linux_raw_sys::general as g;
 use super::Errno;
 use crate::text::{Buf, Packed, Unpack};
 
-/// The errors ns-tool can meet, one entry each, ended by a NUL: the errno
-/// as one byte, its name, a space, its text (the kernel's wording, as the
-/// `syscalls` crate carries it). The classic 1 to 40 and the few others its
-/// calls return; any other errno is shown by number. (The `syscalls` crate
-/// can name them all, but its table is a large match, a quarter of this
-/// binary.) Packed, as only ever printed: half the size.
+/// The errors ns-tool can meet, one entry each, ended by a NUL: the name,
+/// a space, its text (the kernel's wording, as the `syscalls` crate
+/// carries it). The classic 1 to 40 in order, then the few others its calls
+/// return ([`entry`] numbers them); any other errno is shown by number.
+/// (The `syscalls` crate can name them all, but its table is a large match,
+/// a quarter of this binary.) Packed, as only ever printed: half the size.
 const ERRNOS: Packed = t!("\
-    \x01EPERM Operation not permitted\0\
-    \x02ENOENT No such file or directory\0\
-    \x03ESRCH No such process\0\
-    \x04EINTR Interrupted system call\0\
-    \x05EIO I/O error\0\
-    \x06ENXIO No such device or address\0\
-    \x07E2BIG Argument list too long\0\
-    \x08ENOEXEC Exec format error\0\
-    \x09EBADF Bad file number\0\
-    \x0aECHILD No child processes\0\
-    \x0bEAGAIN Try again\0\
-    \x0cENOMEM Out of memory\0\
-    \x0dEACCES Permission denied\0\
-    \x0eEFAULT Bad address\0\
-    \x0fENOTBLK Block device required\0\
-    \x10EBUSY Device or resource busy\0\
-    \x11EEXIST File exists\0\
-    \x12EXDEV Cross-device link\0\
-    \x13ENODEV No such device\0\
-    \x14ENOTDIR Not a directory\0\
-    \x15EISDIR Is a directory\0\
-    \x16EINVAL Invalid argument\0\
-    \x17ENFILE File table overflow\0\
-    \x18EMFILE Too many open files\0\
-    \x19ENOTTY Not a typewriter\0\
-    \x1aETXTBSY Text file busy\0\
-    \x1bEFBIG File too large\0\
-    \x1cENOSPC No space left on device\0\
-    \x1dESPIPE Illegal seek\0\
-    \x1eEROFS Read-only file system\0\
-    \x1fEMLINK Too many links\0\
-    \x20EPIPE Broken pipe\0\
-    \x21EDOM Math argument out of domain of func\0\
-    \x22ERANGE Math result not representable\0\
-    \x23EDEADLK Resource deadlock would occur\0\
-    \x24ENAMETOOLONG File name too long\0\
-    \x25ENOLCK No record locks available\0\
-    \x26ENOSYS Invalid system call number\0\
-    \x27ENOTEMPTY Directory not empty\0\
-    \x28ELOOP Too many symbolic links encountered\0\
-    \x4bEOVERFLOW Value too large for defined data type\0\
-    \x57EUSERS Too many users\0\
-    \x5fEOPNOTSUPP Operation not supported on transport endpoint\0");
+    EPERM Operation not permitted\0\
+    ENOENT No such file or directory\0\
+    ESRCH No such process\0\
+    EINTR Interrupted system call\0\
+    EIO I/O error\0\
+    ENXIO No such device or address\0\
+    E2BIG Argument list too long\0\
+    ENOEXEC Exec format error\0\
+    EBADF Bad file number\0\
+    ECHILD No child processes\0\
+    EAGAIN Try again\0\
+    ENOMEM Out of memory\0\
+    EACCES Permission denied\0\
+    EFAULT Bad address\0\
+    ENOTBLK Block device required\0\
+    EBUSY Device or resource busy\0\
+    EEXIST File exists\0\
+    EXDEV Cross-device link\0\
+    ENODEV No such device\0\
+    ENOTDIR Not a directory\0\
+    EISDIR Is a directory\0\
+    EINVAL Invalid argument\0\
+    ENFILE File table overflow\0\
+    EMFILE Too many open files\0\
+    ENOTTY Not a typewriter\0\
+    ETXTBSY Text file busy\0\
+    EFBIG File too large\0\
+    ENOSPC No space left on device\0\
+    ESPIPE Illegal seek\0\
+    EROFS Read-only file system\0\
+    EMLINK Too many links\0\
+    EPIPE Broken pipe\0\
+    EDOM Math argument out of domain of func\0\
+    ERANGE Math result not representable\0\
+    EDEADLK Resource deadlock would occur\0\
+    ENAMETOOLONG File name too long\0\
+    ENOLCK No record locks available\0\
+    ENOSYS Invalid system call number\0\
+    ENOTEMPTY Directory not empty\0\
+    ELOOP Too many symbolic links encountered\0\
+    EOVERFLOW Value too large for defined data type\0\
+    EUSERS Too many users\0\
+    EOPNOTSUPP Operation not supported on transport endpoint\0");
 
 /// Word `n` of `s`, words separated by `sep`: a plain byte loop, which is
 /// smaller than core's string searching.
@@ -76,17 +76,20 @@ fn nth(s: &'static str, sep: u8, n: usize) -> Option<&'static [u8]> {
     None
 }
 
-/// The entry of `e` in [`ERRNOS`], unpacked from its name on.
+/// The entry of `e` in [`ERRNOS`], unpacked.
 fn entry(e: Errno) -> Option<Unpack> {
-    let n = e.into_raw();
+    let k = match e.into_raw() {
+        n @ 1..=40 => n - 1,
+        75 => 40, // EOVERFLOW
+        87 => 41, // EUSERS
+        95 => 42, // EOPNOTSUPP
+        _ => return None,
+    };
     let mut it = ERRNOS.unpack();
-    loop {
-        // (The errno byte itself may be a space: EPIPE is 32.)
-        if i32::from(it.next()?) == n {
-            return Some(it);
-        }
-        while it.next()? != 0 {}
+    for _ in 0..k {
+        it.find(|&c| c == 0);
     }
+    Some(it)
 }
 
 /// Signals 1 to 31 (the same numbers on x86_64 and aarch64), without
