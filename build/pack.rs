@@ -14,7 +14,9 @@
 //! The system-call rows (src/sys/rows.rs, `rows! { name: "purpose", ... }`,
 //! one a line) are packed too, with the same pairs, into one text of
 //! `name\0purpose\0` per row that `rows_text!()` expands to: a row then
-//! needs no pointers, only its index.
+//! needs no pointers, only its index. So are the names of the values a
+//! trace names (src/sys/names.rs, `names! { TABLE: a::VALUE, ...; }`):
+//! each value's own name, NUL-ended, one after another, `names_text!()`.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -31,6 +33,7 @@ struct Text {
 pub fn generate(src: &Path, out: &Path) {
     let mut texts: BTreeMap<String, Vec<u8>> = BTreeMap::new();
     let mut rows = None;
+    let mut names = None;
     let mut files = Vec::new();
     collect(src, &mut files);
     files.sort();
@@ -44,10 +47,16 @@ pub fn generate(src: &Path, out: &Path) {
             assert!(rows.is_none(), "{}: a second rows! table", file.display());
             rows = Some(r);
         }
+        if let Some(n) = find_names(&code) {
+            assert!(names.is_none(), "{}: a second names! table", file.display());
+            names = Some(n);
+        }
     }
     let rows = rows.expect("the rows! table (src/sys/rows.rs)");
+    let names = names.expect("the names! table (src/sys/names.rs)");
     let mut values: Vec<Vec<u8>> = texts.values().cloned().collect();
     values.push(rows);
+    values.push(names);
     // The bytes the texts use, each coded by its index here.
     let mut chars: Vec<u8> = values.iter().flatten().copied().collect();
     chars.sort_unstable();
@@ -61,8 +70,9 @@ pub fn generate(src: &Path, out: &Path) {
         })
         .collect();
     let (pairs, mut packed) = learn(&coded, chars.len());
+    let names = packed.pop().unwrap();
     let rows = packed.pop().unwrap();
-    values.pop();
+    values.truncate(packed.len());
     // How deep Unpack's stack gets: the tallest pair, and one.
     let mut height = vec![0; chars.len()];
     for p in &pairs {
@@ -94,6 +104,11 @@ pub fn generate(src: &Path, out: &Path) {
     let _ = writeln!(
         s,
         "    () => {{\n        $crate::text::Packed(&{rows:?})\n    }};\n}}\n"
+    );
+    s.push_str("/// The names of the values a trace names, packed.\nmacro_rules! names_text {\n");
+    let _ = writeln!(
+        s,
+        "    () => {{\n        $crate::text::Packed(&{names:?})\n    }};\n}}\n"
     );
     s.push_str("/// Every text and its packed form, for the round-trip test.\n#[cfg(test)]\n");
     s.push_str("pub static ALL: &[(&[u8], &[u8])] = &[\n");
@@ -168,6 +183,33 @@ fn find_rows(code: &str) -> Option<Vec<u8>> {
         out.push(0);
     }
     panic!("rows!: no end");
+}
+
+/// The names in the `names! {` table in `code`, if it has one, as one
+/// text: each value's last path segment and a NUL. Tables are
+/// `TABLE: a::VALUE, ...;` (`///` lines between them); the block ends at
+/// a line `}`.
+fn find_names(code: &str) -> Option<Vec<u8>> {
+    let start = code.find("\nnames! {\n")? + "\nnames! {\n".len();
+    let end = start + code[start..].find("\n}\n").expect("names!: no end");
+    let body: String = code[start..end]
+        .lines()
+        .filter(|l| !l.trim_start().starts_with("//"))
+        .collect();
+    let mut out = Vec::new();
+    for table in body.split(';').filter(|t| !t.trim().is_empty()) {
+        let (_, values) = table.split_once(": ").expect("names!: TABLE: values;");
+        for value in values.split(',') {
+            let name = value.trim().rsplit("::").next().unwrap();
+            assert!(
+                !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'),
+                "names!: not a constant: {value}"
+            );
+            out.extend_from_slice(name.as_bytes());
+            out.push(0);
+        }
+    }
+    Some(out)
 }
 
 /// The string literal `code` starts with: as written, and its value.

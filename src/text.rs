@@ -31,6 +31,16 @@ impl Packed {
             depth: 0,
         }
     }
+
+    /// Its bytes from entry `n` on (0 is the first), each entry ended by
+    /// `end`: a table packed as one text.
+    pub fn entry(self, n: usize, end: u8) -> Unpack {
+        let mut it = self.unpack();
+        for _ in 0..n {
+            it.find(|&c| c == end);
+        }
+        it
+    }
 }
 
 /// The bytes of a [`Packed`] text: a symbol under `CHARS.len()` stands for

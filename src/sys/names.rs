@@ -1,7 +1,8 @@
 //! Names for what the kernel speaks in numbers: errnos, signals, flags.
-//! The tables are compact on purpose (one string where a slice of pairs
-//! would cost 24 bytes of pointers per entry); unit tests check them
-//! against the `syscalls` crate and linux-raw-sys.
+//! The tables are compact on purpose: each one packed text (build/pack.rs),
+//! read by index, where a slice of pairs would cost 24 bytes of pointers
+//! per entry; unit tests check them against the `syscalls` crate and
+//! linux-raw-sys.
 
 use linux_raw_sys::general as g;
 
@@ -59,23 +60,6 @@ const ERRNOS: Packed = t!("\
     EUSERS Too many users\0\
     EOPNOTSUPP Operation not supported on transport endpoint\0");
 
-/// Word `n` of `s`, words separated by `sep`: a plain byte loop, which is
-/// smaller than core's string searching.
-fn nth(s: &'static str, sep: u8, n: usize) -> Option<&'static [u8]> {
-    let bytes = s.as_bytes();
-    let (mut start, mut k) = (0, 0);
-    for i in 0..=bytes.len() {
-        if i == bytes.len() || bytes[i] == sep {
-            if k == n {
-                return Some(&bytes[start..i]);
-            }
-            k += 1;
-            start = i + 1;
-        }
-    }
-    None
-}
-
 /// The entry of `e` in [`ERRNOS`], unpacked.
 fn entry(e: Errno) -> Option<Unpack> {
     let k = match e.into_raw() {
@@ -85,28 +69,29 @@ fn entry(e: Errno) -> Option<Unpack> {
         95 => 42, // EOPNOTSUPP
         _ => return None,
     };
-    let mut it = ERRNOS.unpack();
-    for _ in 0..k {
-        it.find(|&c| c == 0);
-    }
-    Some(it)
+    Some(ERRNOS.entry(k as usize, 0))
 }
 
 /// Signals 1 to 31 (the same numbers on x86_64 and aarch64), without
 /// their `SIG` prefix.
-const SIGNALS: &str = "HUP INT QUIT ILL TRAP ABRT BUS FPE KILL USR1 SEGV USR2 PIPE ALRM TERM \
-                       STKFLT CHLD CONT STOP TSTP TTIN TTOU URG XCPU XFSZ VTALRM PROF WINCH IO \
-                       PWR SYS";
+const SIGNALS: Packed = t!(
+    "HUP INT QUIT ILL TRAP ABRT BUS FPE KILL USR1 SEGV USR2 PIPE ALRM TERM \
+                           STKFLT CHLD CONT STOP TSTP TTIN TTOU URG XCPU XFSZ VTALRM PROF WINCH \
+                           IO PWR SYS "
+);
 
-/// The name of signal `sig` without `SIG` (`KILL`), for 1 to 31.
-pub fn signal(sig: u32) -> Option<&'static [u8]> {
-    nth(SIGNALS, b' ', (sig as usize).checked_sub(1)?).filter(|_| sig <= 31)
+/// The name of signal `sig` without `SIG` (`KILL`), for 1 to 31, unpacked
+/// and ended by a space.
+pub fn signal(sig: u32) -> Option<Unpack> {
+    (1..=31)
+        .contains(&sig)
+        .then(|| SIGNALS.entry(sig as usize - 1, b' '))
 }
 
 /// Write signal `sig` by name (`SIGTERM`), or its number.
 pub fn put_signal(b: &mut Buf, sig: u32) {
     match signal(sig) {
-        Some(name) => b.s("SIG").b(name),
+        Some(mut name) => b.s("SIG").until(&mut name, b' '),
         None => b.udec(u64::from(sig)),
     };
 }
@@ -142,36 +127,69 @@ pub fn put_errno_ret(b: &mut Buf, e: Errno) {
     };
 }
 
-/// Values and their names: `names` holds one word per value, in order
-/// (one string, not a slice of pairs: 4 bytes a name, not 24).
-pub struct Names {
-    /// The values.
-    pub values: &'static [u32],
-    /// Their names, separated by spaces.
-    pub names: &'static str,
+/// The tables a trace names values by, `TABLE: VALUE, ...;`: each value a
+/// constant, whose own name is what the trace shows (build/pack.rs packs
+/// those names, reading this block). Makes a [`Names`] per table, and
+/// [`VALUES`].
+macro_rules! names {
+    ($($(#[$doc:meta])* $table:ident: $($value:path),+;)*) => {
+        /// Every table's values, one table after another.
+        static VALUES: &[u32] = &[$($($value),+),*];
+        names!(@at 0; $($(#[$doc])* $table: $($value),+;)*);
+        /// The values as written, for the test that the packed names agree.
+        #[cfg(test)]
+        static PATHS: &[&str] = &[$($(stringify!($value)),+),*];
+    };
+    (@at $at:expr; $(#[$doc:meta])* $table:ident: $($value:path),+; $($rest:tt)*) => {
+        $(#[$doc])*
+        pub const $table: Names = Names {
+            start: $at,
+            len: [$(stringify!($value)),+].len() as u8,
+        };
+        names!(@at $at + [$(stringify!($value)),+].len() as u8; $($rest)*);
+    };
+    (@at $at:expr;) => {};
 }
 
+/// Some values and their names: a run of [`VALUES`], and of the names'
+/// packed text (two bytes, where a slice and a `&str` took 32).
+#[derive(Debug, Clone, Copy)]
+pub struct Names {
+    start: u8,
+    len: u8,
+}
+
+/// Every table's names, one after another, each ended by a NUL.
+const NAMES: Packed = names_text!();
+
 impl Names {
-    fn pairs(&self) -> impl Iterator<Item = (u64, &'static [u8])> + '_ {
-        self.values
-            .iter()
-            .enumerate()
-            .map(|(i, &v)| (u64::from(v), nth(self.names, b' ', i).unwrap_or(b"")))
+    /// The values.
+    fn values(self) -> &'static [u32] {
+        &VALUES[usize::from(self.start)..usize::from(self.start + self.len)]
+    }
+
+    /// The names, in order, unpacked, each ended by a NUL.
+    fn names(self) -> Unpack {
+        NAMES.entry(self.start.into(), 0)
     }
 }
 
 /// Write a bit mask by the names in `table`: `A|B|0x..`, or `0x0`.
-pub fn put_flags(b: &mut Buf, value: u64, table: &Names) {
+pub fn put_flags(b: &mut Buf, value: u64, table: Names) {
     let mut rest = value;
     let mut first = true;
-    for (bit, name) in table.pairs() {
+    let mut names = table.names();
+    for &bit in table.values() {
+        let bit = u64::from(bit);
         if bit != 0 && rest & bit == bit {
             if !first {
                 b.byte(b'|');
             }
-            b.b(name);
+            b.until(&mut names, 0);
             rest &= !bit;
             first = false;
+        } else {
+            names.find(|&c| c == 0);
         }
     }
     if rest != 0 || first {
@@ -183,78 +201,30 @@ pub fn put_flags(b: &mut Buf, value: u64, table: &Names) {
 }
 
 /// Write `value` by its name in `table`, or as a decimal.
-pub fn put_enum(b: &mut Buf, value: u64, table: &Names) {
-    match table.pairs().find(|&(v, _)| v == value) {
-        Some((_, name)) => b.b(name),
+pub fn put_enum(b: &mut Buf, value: u64, table: Names) {
+    match table.values().iter().position(|&v| u64::from(v) == value) {
+        Some(i) => b.until(&mut NAMES.entry(usize::from(table.start) + i, 0), 0),
         None => b.dec(value as i64),
     };
 }
 
-/// The `CLONE_NEW*` flags, in the order a trace names them.
-pub const CLONE: Names = Names {
-    values: &[
-        g::CLONE_NEWUSER,
-        g::CLONE_NEWPID,
-        g::CLONE_NEWNS,
-        g::CLONE_NEWUTS,
-        g::CLONE_NEWIPC,
-        g::CLONE_NEWNET,
-        g::CLONE_NEWCGROUP,
-    ],
-    names: "CLONE_NEWUSER CLONE_NEWPID CLONE_NEWNS CLONE_NEWUTS CLONE_NEWIPC CLONE_NEWNET \
-            CLONE_NEWCGROUP",
-};
-
-/// wait4's options.
-pub const WAIT: Names = Names {
-    values: &[g::WNOHANG, g::WUNTRACED, g::__WALL],
-    names: "WNOHANG WUNTRACED __WALL",
-};
-
-/// openat's and pipe2's flags.
-pub const OPEN: Names = Names {
-    values: &[
-        g::O_WRONLY,
-        g::O_RDWR,
-        g::O_DIRECTORY,
-        g::O_PATH,
-        g::O_CLOEXEC,
-    ],
-    names: "O_WRONLY O_RDWR O_DIRECTORY O_PATH O_CLOEXEC",
-};
-
-/// mount's flags.
-pub const MOUNT: Names = Names {
-    values: &[
-        g::MS_NOSUID,
-        g::MS_NODEV,
-        g::MS_NOEXEC,
-        g::MS_REC,
-        g::MS_PRIVATE,
-    ],
-    names: "MS_NOSUID MS_NODEV MS_NOEXEC MS_REC MS_PRIVATE",
-};
-
-/// rt_sigprocmask's `how`.
-pub const HOW: Names = Names {
-    values: &[g::SIG_BLOCK, g::SIG_UNBLOCK, g::SIG_SETMASK],
-    names: "SIG_BLOCK SIG_UNBLOCK SIG_SETMASK",
-};
-
-/// The terminal ioctls ns-tool makes.
-pub const IOCTL: Names = Names {
-    values: &[
-        linux_raw_sys::ioctl::TIOCGPGRP,
-        linux_raw_sys::ioctl::TIOCSPGRP,
-    ],
-    names: "TIOCGPGRP TIOCSPGRP",
-};
-
-/// The prctl options ns-tool uses.
-pub const PRCTL: Names = Names {
-    values: &[linux_raw_sys::prctl::PR_SET_PDEATHSIG],
-    names: "PR_SET_PDEATHSIG",
-};
+names! {
+    /// The `CLONE_NEW*` flags, in the order a trace names them.
+    CLONE: g::CLONE_NEWUSER, g::CLONE_NEWPID, g::CLONE_NEWNS, g::CLONE_NEWUTS, g::CLONE_NEWIPC,
+        g::CLONE_NEWNET, g::CLONE_NEWCGROUP;
+    /// wait4's options.
+    WAIT: g::WNOHANG, g::WUNTRACED, g::__WALL;
+    /// openat's and pipe2's flags.
+    OPEN: g::O_WRONLY, g::O_RDWR, g::O_DIRECTORY, g::O_PATH, g::O_CLOEXEC;
+    /// mount's flags.
+    MOUNT: g::MS_NOSUID, g::MS_NODEV, g::MS_NOEXEC, g::MS_REC, g::MS_PRIVATE;
+    /// rt_sigprocmask's `how`.
+    HOW: g::SIG_BLOCK, g::SIG_UNBLOCK, g::SIG_SETMASK;
+    /// The terminal ioctls ns-tool makes.
+    IOCTL: linux_raw_sys::ioctl::TIOCGPGRP, linux_raw_sys::ioctl::TIOCSPGRP;
+    /// The prctl options ns-tool uses.
+    PRCTL: linux_raw_sys::prctl::PR_SET_PDEATHSIG;
+}
 
 /// `si_code` values a trace names.
 pub fn put_si_code(b: &mut Buf, code: i32) {
@@ -315,12 +285,38 @@ mod tests {
             (g::SIGPWR, "PWR"),
             (g::SIGSYS, "SYS"),
         ];
-        for (n, name) in known {
-            assert_eq!(signal(n), Some(name.as_bytes()));
+        let name = |n| -> Option<std::string::String> {
+            Some(
+                signal(n)?
+                    .take_while(|&c| c != b' ')
+                    .map(char::from)
+                    .collect(),
+            )
+        };
+        for (n, known) in known {
+            assert_eq!(name(n).as_deref(), Some(known));
         }
-        assert_eq!(SIGNALS.split(' ').count(), 31);
-        assert_eq!(signal(0), None);
-        assert_eq!(signal(32), None);
+        assert_eq!(SIGNALS.unpack().filter(|&c| c == b' ').count(), 31);
+        assert_eq!(name(0), None);
+        assert_eq!(name(32), None);
+    }
+
+    #[test]
+    fn each_value_is_named_by_its_constant() {
+        let names: std::vec::Vec<u8> = NAMES.unpack().collect();
+        let names: std::vec::Vec<&[u8]> = names.split(|&c| c == 0).collect();
+        assert_eq!(names.len(), PATHS.len() + 1, "a name per value");
+        assert_eq!(VALUES.len(), PATHS.len());
+        for (name, path) in names.iter().zip(PATHS) {
+            let constant = path.rsplit("::").next().unwrap().trim();
+            assert_eq!(constant.as_bytes(), *name, "{path}");
+        }
+        let last = PRCTL.start + PRCTL.len;
+        assert_eq!(
+            usize::from(last),
+            VALUES.len(),
+            "the tables cover the values"
+        );
     }
 
     fn shown(f: impl Fn(&mut Buf)) -> std::string::String {
@@ -331,18 +327,26 @@ mod tests {
 
     #[test]
     fn shows() {
-        let table = Names {
-            values: &[0x1, 0x2, 0x10],
-            names: "A B C",
-        };
-        assert_eq!(shown(|b| put_flags(b, 0x3, &table)), "A|B");
-        assert_eq!(shown(|b| put_flags(b, 0x21, &table)), "A|0x20");
-        assert_eq!(shown(|b| put_flags(b, 0, &table)), "0x0");
-        assert_eq!(shown(|b| put_enum(b, 0x2, &table)), "B");
-        assert_eq!(shown(|b| put_enum(b, 7, &table)), "7");
-        for t in [&CLONE, &WAIT, &OPEN, &MOUNT, &HOW, &IOCTL, &PRCTL] {
-            assert_eq!(t.values.len(), t.names.split(' ').count(), "{}", t.names);
-        }
+        let (user, pid) = (g::CLONE_NEWUSER, g::CLONE_NEWPID);
+        assert_eq!(
+            shown(|b| put_flags(b, (user | pid).into(), CLONE)),
+            "CLONE_NEWUSER|CLONE_NEWPID"
+        );
+        assert_eq!(
+            shown(|b| put_flags(b, (pid | 1).into(), CLONE)),
+            "CLONE_NEWPID|0x1"
+        );
+        assert_eq!(shown(|b| put_flags(b, 0, CLONE)), "0x0");
+        assert_eq!(shown(|b| put_flags(b, g::__WALL.into(), WAIT)), "__WALL");
+        assert_eq!(
+            shown(|b| put_enum(b, g::SIG_SETMASK.into(), HOW)),
+            "SIG_SETMASK"
+        );
+        assert_eq!(shown(|b| put_enum(b, 7, HOW)), "7");
+        assert_eq!(
+            shown(|b| put_enum(b, linux_raw_sys::prctl::PR_SET_PDEATHSIG.into(), PRCTL)),
+            "PR_SET_PDEATHSIG"
+        );
         assert_eq!(shown(|b| put_signal(b, 15)), "SIGTERM");
         assert_eq!(shown(|b| put_signal(b, 40)), "40");
         assert_eq!(

@@ -92,18 +92,12 @@ const TEXT: Packed = rows_text!();
 impl Sys {
     /// Its name, unpacked, then a NUL and its purpose.
     pub fn name(self) -> Unpack {
-        let mut it = TEXT.unpack();
-        for _ in 0..2 * self as usize {
-            it.find(|&c| c == 0);
-        }
-        it
+        TEXT.entry(2 * self as usize, 0)
     }
 
     /// What ns-tool uses it for, unpacked, then a NUL.
     pub fn purpose(self) -> Unpack {
-        let mut it = self.name();
-        it.find(|&c| c == 0);
-        it
+        TEXT.entry(2 * self as usize + 1, 0)
     }
 
     /// Its number on x86_64, or [`NONE`].

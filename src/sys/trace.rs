@@ -166,13 +166,13 @@ unsafe fn arg(b: &mut Buf, kind: Arg, a: &[usize; 6], v: usize, ok: Option<usize
             Arg::End | Arg::Int => {
                 b.dec(v as isize as i64);
             }
-            Arg::CloneFlags => put_flags(b, v as u64, &names::CLONE),
-            Arg::WaitFlags => put_flags(b, v as u64, &names::WAIT),
-            Arg::OpenFlags => put_flags(b, v as u64, &names::OPEN),
-            Arg::MountFlags => put_flags(b, v as u64, &names::MOUNT),
-            Arg::How => put_enum(b, v as u64, &names::HOW),
-            Arg::Ioctl => put_enum(b, v as u64, &names::IOCTL),
-            Arg::Prctl => put_enum(b, v as u64, &names::PRCTL),
+            Arg::CloneFlags => put_flags(b, v as u64, names::CLONE),
+            Arg::WaitFlags => put_flags(b, v as u64, names::WAIT),
+            Arg::OpenFlags => put_flags(b, v as u64, names::OPEN),
+            Arg::MountFlags => put_flags(b, v as u64, names::MOUNT),
+            Arg::How => put_enum(b, v as u64, names::HOW),
+            Arg::Ioctl => put_enum(b, v as u64, names::IOCTL),
+            Arg::Prctl => put_enum(b, v as u64, names::PRCTL),
             Arg::Sig => put_signal(b, v as u32),
             Arg::SigSet if v == 0 => {
                 b.s("NULL");
