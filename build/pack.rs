@@ -6,17 +6,19 @@
 //! pair of symbols becomes a new symbol, as long as one byte can name
 //! them: the texts use few distinct bytes, which get the codes 0 to K-1,
 //! so 256-K pairs fit) and writes `$OUT_DIR/packed.rs`: the bytes, the
-//! pair table, and a `t!` macro with one arm per text, its literal
-//! exactly as written, that expands to the packed bytes. `text::Buf::p`
+//! pair table, one pool of every text packed and ended by a NUL, and a
+//! `t!` macro with one arm per text, its literal exactly as written, that
+//! expands to where the text starts in the pool (a `u16`, where a slice
+//! took 16 bytes, in a register pair at every call). `text::Buf::p`
 //! unpacks them as it writes. A `t!` on a text this step did not see cannot
 //! compile, so nothing is ever left unpacked by mistake.
 //!
 //! The system-call rows (src/sys/rows.rs, `rows! { name: "purpose", ... }`,
 //! one a line) are packed too, with the same pairs, into one text of
-//! `name\0purpose\0` per row that `rows_text!()` expands to: a row then
+//! `name\npurpose\n` per row that `rows_text!()` expands to: a row then
 //! needs no pointers, only its index. So are the names of the values a
 //! trace names (src/sys/names.rs, `names! { TABLE: a::VALUE, ...; }`):
-//! each value's own name, NUL-ended, one after another, `names_text!()`.
+//! each value's own name and a newline, one after another, `names_text!()`.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -57,7 +59,12 @@ pub fn generate(src: &Path, out: &Path) {
     let mut values: Vec<Vec<u8>> = texts.values().cloned().collect();
     values.push(rows);
     values.push(names);
-    // The bytes the texts use, each coded by its index here.
+    for v in &mut values {
+        assert!(!v.contains(&0), "texts cannot hold a NUL: {v:?}");
+        // The end: so a text is known by where it starts.
+        v.push(0);
+    }
+    // The bytes the texts use, each coded by its index here (NUL is 0).
     let mut chars: Vec<u8> = values.iter().flatten().copied().collect();
     chars.sort_unstable();
     chars.dedup();
@@ -69,10 +76,23 @@ pub fn generate(src: &Path, out: &Path) {
                 .collect()
         })
         .collect();
-    let (pairs, mut packed) = learn(&coded, chars.len());
-    let names = packed.pop().unwrap();
-    let rows = packed.pop().unwrap();
-    values.truncate(packed.len());
+    let (pairs, packed) = learn(&coded, chars.len());
+    // One pool; a text that ends another is not stored twice.
+    let mut order: Vec<usize> = (0..packed.len()).collect();
+    order.sort_by_key(|&i| std::cmp::Reverse(packed[i].len()));
+    let mut pool: Vec<u8> = Vec::new();
+    let mut at = vec![0; packed.len()];
+    for i in order {
+        let p = &packed[i];
+        at[i] = match pool.windows(p.len()).position(|w| w == &p[..]) {
+            Some(k) => k,
+            None => {
+                pool.extend_from_slice(p);
+                pool.len() - p.len()
+            }
+        };
+    }
+    assert!(pool.len() <= usize::from(u16::MAX), "the pool outgrew u16");
     // How deep Unpack's stack gets: the tallest pair, and one.
     let mut height = vec![0; chars.len()];
     for p in &pairs {
@@ -92,28 +112,33 @@ pub fn generate(src: &Path, out: &Path) {
         let _ = writeln!(s, "    [{}, {}],", p[0], p[1]);
     }
     s.push_str("];\n\n");
+    s.push_str("/// Every text, packed, each ending in a NUL.\n");
+    let _ = writeln!(s, "pub static POOL: [u8; {}] = {pool:?};\n", pool.len());
     s.push_str("/// A text, packed at build time (build/pack.rs).\nmacro_rules! t {\n");
-    for ((literal, _), bytes) in texts.iter().zip(&packed) {
+    for ((literal, _), at) in texts.iter().zip(&at) {
         let _ = writeln!(
             s,
-            "    ({literal}) => {{\n        $crate::text::Packed(&{bytes:?})\n    }};"
+            "    ({literal}) => {{\n        $crate::text::Packed({at})\n    }};"
         );
     }
     s.push_str("}\n\n");
+    let n = texts.len();
     s.push_str("/// The rows' names and purposes, packed.\nmacro_rules! rows_text {\n");
     let _ = writeln!(
         s,
-        "    () => {{\n        $crate::text::Packed(&{rows:?})\n    }};\n}}\n"
+        "    () => {{\n        $crate::text::Packed({})\n    }};\n}}\n",
+        at[n]
     );
     s.push_str("/// The names of the values a trace names, packed.\nmacro_rules! names_text {\n");
     let _ = writeln!(
         s,
-        "    () => {{\n        $crate::text::Packed(&{names:?})\n    }};\n}}\n"
+        "    () => {{\n        $crate::text::Packed({})\n    }};\n}}\n",
+        at[n + 1]
     );
-    s.push_str("/// Every text and its packed form, for the round-trip test.\n#[cfg(test)]\n");
-    s.push_str("pub static ALL: &[(&[u8], &[u8])] = &[\n");
-    for (value, bytes) in values.iter().zip(&packed) {
-        let _ = writeln!(s, "    (&{value:?}, &{bytes:?}),");
+    s.push_str("/// Every text and where it starts, for the round-trip test.\n#[cfg(test)]\n");
+    s.push_str("pub static ALL: &[(&[u8], u16)] = &[\n");
+    for (value, at) in values.iter().zip(&at) {
+        let _ = writeln!(s, "    (&{:?}, {at}),", &value[..value.len() - 1]);
     }
     s.push_str("];\n");
     std::fs::write(out, s).unwrap();
@@ -156,7 +181,7 @@ fn find_texts(code: &str) -> Vec<Text> {
 }
 
 /// The rows of the `rows! {` table in `code`, if it has one, as one
-/// text: `name\0purpose\0` each. A row is a line `name: "purpose",` (or
+/// text: `name\npurpose\n` each. A row is a line `name: "purpose",` (or
 /// `name [x86_64 only]: "purpose",`); the table ends at a line `}`.
 fn find_rows(code: &str) -> Option<Vec<u8>> {
     let start = code.find("\nrows! {\n")? + "\nrows! {\n".len();
@@ -176,17 +201,17 @@ fn find_rows(code: &str) -> Option<Vec<u8>> {
             ",",
             "rows!: one row a line: {line}"
         );
-        assert!(!value.contains(&0), "rows!: no NUL: {line}");
+        assert!(!value.contains(&b'\n'), "rows!: no newline: {line}");
         out.extend_from_slice(name.as_bytes());
-        out.push(0);
+        out.push(b'\n');
         out.extend_from_slice(&value);
-        out.push(0);
+        out.push(b'\n');
     }
     panic!("rows!: no end");
 }
 
 /// The names in the `names! {` table in `code`, if it has one, as one
-/// text: each value's last path segment and a NUL. Tables are
+/// text: each value's last path segment and a newline. Tables are
 /// `TABLE: a::VALUE, ...;` (`///` lines between them); the block ends at
 /// a line `}`.
 fn find_names(code: &str) -> Option<Vec<u8>> {
@@ -206,7 +231,7 @@ fn find_names(code: &str) -> Option<Vec<u8>> {
                 "names!: not a constant: {value}"
             );
             out.extend_from_slice(name.as_bytes());
-            out.push(0);
+            out.push(b'\n');
         }
     }
     Some(out)

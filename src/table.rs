@@ -31,15 +31,15 @@ pub fn write_table(
     line(b.s("---|---|"))?;
     for row in ALL {
         let mut b = Buf::new();
-        b.s("| ").until(&mut row.name(), 0).s(" |");
+        b.s("| ").until(&mut row.name(), b'\n').s(" |");
         if x {
             num(&mut b, row.x86_64());
         }
         if a {
             num(&mut b, row.aarch64());
         }
-        b.s(" ").until(&mut row.purpose(), 0).s(" | ");
-        line(b.until(&mut row.name(), 0).s("(2) |"))?;
+        b.s(" ").until(&mut row.purpose(), b'\n').s(" | ");
+        line(b.until(&mut row.name(), b'\n').s("(2) |"))?;
     }
     Ok(())
 }

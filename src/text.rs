@@ -18,15 +18,16 @@ mod packed {
 }
 
 /// A text packed at build time: write `t!("...")` where a `&str` would do,
-/// and [`Buf::p`] to write it (build/pack.rs says how and why).
+/// and [`Buf::p`] to write it (build/pack.rs says how and why). It is
+/// where the text starts in the pool of packed texts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Packed(pub &'static [u8]);
+pub struct Packed(pub u16);
 
 impl Packed {
     /// Its bytes, unpacked.
     pub fn unpack(self) -> Unpack {
         Unpack {
-            rest: self.0,
+            at: self.0.into(),
             stack: [0; packed::DEPTH],
             depth: 0,
         }
@@ -45,10 +46,11 @@ impl Packed {
 
 /// The bytes of a [`Packed`] text: a symbol under `CHARS.len()` stands for
 /// a byte (packed::CHARS), a higher one for a pair of symbols
-/// (packed::PAIRS), each of which may be a pair again.
+/// (packed::PAIRS), each of which may be a pair again; a NUL ends it.
 #[derive(Clone)]
 pub struct Unpack {
-    rest: &'static [u8],
+    /// The next symbol in packed::POOL.
+    at: usize,
     /// Symbols still to expand, the next on top.
     stack: [u8; packed::DEPTH],
     depth: usize,
@@ -63,9 +65,9 @@ impl Iterator for Unpack {
                 self.depth -= 1;
                 self.stack[self.depth]
             } else {
-                let (&first, rest) = self.rest.split_first()?;
-                self.rest = rest;
-                first
+                let &sym = packed::POOL.get(self.at)?;
+                self.at += 1;
+                sym
             };
             let sym = usize::from(sym);
             match packed::PAIRS.get(sym.wrapping_sub(packed::CHARS.len())) {
@@ -73,6 +75,12 @@ impl Iterator for Unpack {
                     self.stack[self.depth] = b;
                     self.stack[self.depth + 1] = a;
                     self.depth += 2;
+                }
+                // NUL is 0: the end, for good.
+                None if sym == 0 => {
+                    self.at = usize::MAX;
+                    self.depth = 0;
+                    return None;
                 }
                 None => return packed::CHARS.get(sym).copied(),
             }
@@ -436,8 +444,8 @@ mod tests {
     #[test]
     fn every_packed_text_unpacks_to_itself() {
         assert!(!packed::ALL.is_empty());
-        for &(value, bytes) in packed::ALL {
-            let got: std::vec::Vec<u8> = Packed(bytes).unpack().collect();
+        for &(value, at) in packed::ALL {
+            let got: std::vec::Vec<u8> = Packed(at).unpack().collect();
             assert_eq!(got, value);
         }
     }

@@ -9,56 +9,56 @@ use linux_raw_sys::general as g;
 use super::Errno;
 use crate::text::{Buf, Packed, Unpack};
 
-/// The errors ns-tool can meet, one entry each, ended by a NUL: the name,
+/// The errors ns-tool can meet, one entry a line: the name,
 /// a space, its text (the kernel's wording, as the `syscalls` crate
 /// carries it). The classic 1 to 40 in order, then the few others its calls
 /// return ([`entry`] numbers them); any other errno is shown by number.
 /// (The `syscalls` crate can name them all, but its table is a large match,
 /// a quarter of this binary.) Packed, as only ever printed: half the size.
 const ERRNOS: Packed = t!("\
-    EPERM Operation not permitted\0\
-    ENOENT No such file or directory\0\
-    ESRCH No such process\0\
-    EINTR Interrupted system call\0\
-    EIO I/O error\0\
-    ENXIO No such device or address\0\
-    E2BIG Argument list too long\0\
-    ENOEXEC Exec format error\0\
-    EBADF Bad file number\0\
-    ECHILD No child processes\0\
-    EAGAIN Try again\0\
-    ENOMEM Out of memory\0\
-    EACCES Permission denied\0\
-    EFAULT Bad address\0\
-    ENOTBLK Block device required\0\
-    EBUSY Device or resource busy\0\
-    EEXIST File exists\0\
-    EXDEV Cross-device link\0\
-    ENODEV No such device\0\
-    ENOTDIR Not a directory\0\
-    EISDIR Is a directory\0\
-    EINVAL Invalid argument\0\
-    ENFILE File table overflow\0\
-    EMFILE Too many open files\0\
-    ENOTTY Not a typewriter\0\
-    ETXTBSY Text file busy\0\
-    EFBIG File too large\0\
-    ENOSPC No space left on device\0\
-    ESPIPE Illegal seek\0\
-    EROFS Read-only file system\0\
-    EMLINK Too many links\0\
-    EPIPE Broken pipe\0\
-    EDOM Math argument out of domain of func\0\
-    ERANGE Math result not representable\0\
-    EDEADLK Resource deadlock would occur\0\
-    ENAMETOOLONG File name too long\0\
-    ENOLCK No record locks available\0\
-    ENOSYS Invalid system call number\0\
-    ENOTEMPTY Directory not empty\0\
-    ELOOP Too many symbolic links encountered\0\
-    EOVERFLOW Value too large for defined data type\0\
-    EUSERS Too many users\0\
-    EOPNOTSUPP Operation not supported on transport endpoint\0");
+    EPERM Operation not permitted\n\
+    ENOENT No such file or directory\n\
+    ESRCH No such process\n\
+    EINTR Interrupted system call\n\
+    EIO I/O error\n\
+    ENXIO No such device or address\n\
+    E2BIG Argument list too long\n\
+    ENOEXEC Exec format error\n\
+    EBADF Bad file number\n\
+    ECHILD No child processes\n\
+    EAGAIN Try again\n\
+    ENOMEM Out of memory\n\
+    EACCES Permission denied\n\
+    EFAULT Bad address\n\
+    ENOTBLK Block device required\n\
+    EBUSY Device or resource busy\n\
+    EEXIST File exists\n\
+    EXDEV Cross-device link\n\
+    ENODEV No such device\n\
+    ENOTDIR Not a directory\n\
+    EISDIR Is a directory\n\
+    EINVAL Invalid argument\n\
+    ENFILE File table overflow\n\
+    EMFILE Too many open files\n\
+    ENOTTY Not a typewriter\n\
+    ETXTBSY Text file busy\n\
+    EFBIG File too large\n\
+    ENOSPC No space left on device\n\
+    ESPIPE Illegal seek\n\
+    EROFS Read-only file system\n\
+    EMLINK Too many links\n\
+    EPIPE Broken pipe\n\
+    EDOM Math argument out of domain of func\n\
+    ERANGE Math result not representable\n\
+    EDEADLK Resource deadlock would occur\n\
+    ENAMETOOLONG File name too long\n\
+    ENOLCK No record locks available\n\
+    ENOSYS Invalid system call number\n\
+    ENOTEMPTY Directory not empty\n\
+    ELOOP Too many symbolic links encountered\n\
+    EOVERFLOW Value too large for defined data type\n\
+    EUSERS Too many users\n\
+    EOPNOTSUPP Operation not supported on transport endpoint\n");
 
 /// The entry of `e` in [`ERRNOS`], unpacked.
 fn entry(e: Errno) -> Option<Unpack> {
@@ -69,7 +69,7 @@ fn entry(e: Errno) -> Option<Unpack> {
         95 => 42, // EOPNOTSUPP
         _ => return None,
     };
-    Some(ERRNOS.entry(k as usize, 0))
+    Some(ERRNOS.entry(k as usize, b'\n'))
 }
 
 /// Signals 1 to 31 (the same numbers on x86_64 and aarch64), without
@@ -103,7 +103,7 @@ pub fn put_errno_text(b: &mut Buf, e: Errno) {
         Some(mut it) => {
             let mut name = it.clone();
             it.find(|&c| c == b' ');
-            b.until(&mut it, 0);
+            b.until(&mut it, b'\n');
             b.s(" (");
             b.until(&mut name, b' ');
             b.s(")")
@@ -120,7 +120,7 @@ pub fn put_errno_ret(b: &mut Buf, e: Errno) {
             b.s("-1 ");
             b.until(&mut it, b' ');
             b.s(" (");
-            b.until(&mut it, 0);
+            b.until(&mut it, b'\n');
             b.s(")")
         }
         None => b.s("-1 errno ").dec(e.into_raw().into()),
@@ -159,7 +159,7 @@ pub struct Names {
     len: u8,
 }
 
-/// Every table's names, one after another, each ended by a NUL.
+/// Every table's names, one a line.
 const NAMES: Packed = names_text!();
 
 impl Names {
@@ -168,9 +168,9 @@ impl Names {
         &VALUES[usize::from(self.start)..usize::from(self.start + self.len)]
     }
 
-    /// The names, in order, unpacked, each ended by a NUL.
+    /// The names, in order, unpacked, one a line.
     fn names(self) -> Unpack {
-        NAMES.entry(self.start.into(), 0)
+        NAMES.entry(self.start.into(), b'\n')
     }
 }
 
@@ -185,11 +185,11 @@ pub fn put_flags(b: &mut Buf, value: u64, table: Names) {
             if !first {
                 b.byte(b'|');
             }
-            b.until(&mut names, 0);
+            b.until(&mut names, b'\n');
             rest &= !bit;
             first = false;
         } else {
-            names.find(|&c| c == 0);
+            names.find(|&c| c == b'\n');
         }
     }
     if rest != 0 || first {
@@ -203,7 +203,7 @@ pub fn put_flags(b: &mut Buf, value: u64, table: Names) {
 /// Write `value` by its name in `table`, or as a decimal.
 pub fn put_enum(b: &mut Buf, value: u64, table: Names) {
     match table.values().iter().position(|&v| u64::from(v) == value) {
-        Some(i) => b.until(&mut NAMES.entry(usize::from(table.start) + i, 0), 0),
+        Some(i) => b.until(&mut NAMES.entry(usize::from(table.start) + i, b'\n'), b'\n'),
         None => b.dec(value as i64),
     };
 }
@@ -245,7 +245,7 @@ mod tests {
     fn errno(e: Errno) -> Option<(std::vec::Vec<u8>, std::vec::Vec<u8>)> {
         let mut it = entry(e)?;
         let name = it.by_ref().take_while(|&c| c != b' ').collect();
-        Some((name, it.take_while(|&c| c != 0).collect()))
+        Some((name, it.take_while(|&c| c != b'\n').collect()))
     }
 
     #[test]
@@ -263,7 +263,7 @@ mod tests {
                 count += 1;
             }
         }
-        let entries = ERRNOS.unpack().filter(|&c| c == 0).count();
+        let entries = ERRNOS.unpack().filter(|&c| c == b'\n').count();
         assert_eq!(count, entries, "every entry parses");
         assert_eq!(errno(Errno::new(4000)), None);
         for e in [Errno::EPERM, Errno::ENOSPC, Errno::EUSERS, Errno::ENOEXEC] {
@@ -304,7 +304,7 @@ mod tests {
     #[test]
     fn each_value_is_named_by_its_constant() {
         let names: std::vec::Vec<u8> = NAMES.unpack().collect();
-        let names: std::vec::Vec<&[u8]> = names.split(|&c| c == 0).collect();
+        let names: std::vec::Vec<&[u8]> = names.split(|&c| c == b'\n').collect();
         assert_eq!(names.len(), PATHS.len() + 1, "a name per value");
         assert_eq!(VALUES.len(), PATHS.len());
         for (name, path) in names.iter().zip(PATHS) {

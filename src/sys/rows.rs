@@ -86,18 +86,18 @@ rows! {
     exit_group: "exit",
 }
 
-/// Every row's `name\0purpose\0`, in order, packed (build/pack.rs).
+/// Every row's `name\npurpose\n`, in order, packed (build/pack.rs).
 const TEXT: Packed = rows_text!();
 
 impl Sys {
-    /// Its name, unpacked, then a NUL and its purpose.
+    /// Its name, unpacked, then a newline and its purpose.
     pub fn name(self) -> Unpack {
-        TEXT.entry(2 * self as usize, 0)
+        TEXT.entry(2 * self as usize, b'\n')
     }
 
-    /// What ns-tool uses it for, unpacked, then a NUL.
+    /// What ns-tool uses it for, unpacked, then a newline.
     pub fn purpose(self) -> Unpack {
-        TEXT.entry(2 * self as usize + 1, 0)
+        TEXT.entry(2 * self as usize + 1, b'\n')
     }
 
     /// Its number on x86_64, or [`NONE`].
@@ -121,7 +121,7 @@ mod tests {
     use super::*;
 
     fn text(it: Unpack) -> std::string::String {
-        it.take_while(|&c| c != 0).map(char::from).collect()
+        it.take_while(|&c| c != b'\n').map(char::from).collect()
     }
 
     #[test]

@@ -107,7 +107,7 @@ fn label(b: &mut Buf) {
 pub unsafe fn line(c: &Call, a: &[usize; 6], r: Option<Result<usize, Errno>>) {
     let mut b = Buf::new();
     label(&mut b);
-    b.byte(b' ').until(&mut c.sys.name(), 0).byte(b'(');
+    b.byte(b' ').until(&mut c.sys.name(), b'\n').byte(b'(');
     let ok = match r {
         Some(Ok(v)) => Some(v),
         _ => None,
