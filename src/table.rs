@@ -7,7 +7,7 @@
 use crate::args::Arch;
 use crate::sys::rows::ALL;
 use crate::sys::{Errno, NONE};
-use crate::text::Buf;
+use crate::text::{Buf, Packed};
 
 /// The table for `arch`, one line per row through `line` (which ends it).
 pub fn write_table(
@@ -21,32 +21,32 @@ pub fn write_table(
     };
     let mut b = Buf::new();
     b.p(t!("| syscall |"));
-    col(&mut b, x, " x86_64 |");
-    col(&mut b, a, " aarch64 |");
+    col(&mut b, x, t!(" x86_64 |"));
+    col(&mut b, a, t!(" aarch64 |"));
     line(b.p(t!(" ns-tool uses it to | man page |")))?;
     let mut b = Buf::new();
-    b.s("|---|");
-    col(&mut b, x, "---:|");
-    col(&mut b, a, "---:|");
-    line(b.s("---|---|"))?;
+    b.p(t!("|---|"));
+    col(&mut b, x, t!("---:|"));
+    col(&mut b, a, t!("---:|"));
+    line(b.p(t!("---|---|")))?;
     for row in ALL {
         let mut b = Buf::new();
-        b.s("| ").until(&mut row.name(), b'\n').s(" |");
+        b.p(t!("| ")).until(&mut row.name(), b'\n').p(t!(" |"));
         if x {
             num(&mut b, row.x86_64());
         }
         if a {
             num(&mut b, row.aarch64());
         }
-        b.s(" ").until(&mut row.purpose(), b'\n').s(" | ");
-        line(b.until(&mut row.name(), b'\n').s("(2) |"))?;
+        b.byte(b' ').until(&mut row.purpose(), b'\n').p(t!(" | "));
+        line(b.until(&mut row.name(), b'\n').p(t!("(2) |")))?;
     }
     Ok(())
 }
 
-fn col(b: &mut Buf, on: bool, text: &str) {
+fn col(b: &mut Buf, on: bool, text: Packed) {
     if on {
-        b.s(text);
+        b.p(text);
     }
 }
 
@@ -58,7 +58,7 @@ fn num(b: &mut Buf, n: u16) {
     } else {
         b.udec(n.into());
     }
-    b.s(" |");
+    b.p(t!(" |"));
 }
 
 #[cfg(test)]

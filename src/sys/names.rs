@@ -91,7 +91,7 @@ pub fn signal(sig: u32) -> Option<Unpack> {
 /// Write signal `sig` by name (`SIGTERM`), or its number.
 pub fn put_signal(b: &mut Buf, sig: u32) {
     match signal(sig) {
-        Some(mut name) => b.s("SIG").until(&mut name, b' '),
+        Some(mut name) => b.p(t!("SIG")).until(&mut name, b' '),
         None => b.udec(u64::from(sig)),
     };
 }
@@ -104,11 +104,14 @@ pub fn put_errno_text(b: &mut Buf, e: Errno) {
             let mut name = it.clone();
             it.find(|&c| c == b' ');
             b.until(&mut it, b'\n');
-            b.s(" (");
+            b.p(t!(" ("));
             b.until(&mut name, b' ');
-            b.s(")")
+            b.byte(b')')
         }
-        None => b.s("unknown error (errno ").dec(e.into_raw().into()).s(")"),
+        None => b
+            .p(t!("unknown error (errno "))
+            .dec(e.into_raw().into())
+            .byte(b')'),
     };
 }
 
@@ -117,13 +120,13 @@ pub fn put_errno_text(b: &mut Buf, e: Errno) {
 pub fn put_errno_ret(b: &mut Buf, e: Errno) {
     match entry(e) {
         Some(mut it) => {
-            b.s("-1 ");
+            b.p(t!("-1 "));
             b.until(&mut it, b' ');
-            b.s(" (");
+            b.p(t!(" ("));
             b.until(&mut it, b'\n');
-            b.s(")")
+            b.byte(b')')
         }
-        None => b.s("-1 errno ").dec(e.into_raw().into()),
+        None => b.p(t!("-1 errno ")).dec(e.into_raw().into()),
     };
 }
 
@@ -229,10 +232,10 @@ names! {
 /// `si_code` values a trace names.
 pub fn put_si_code(b: &mut Buf, code: i32) {
     match code {
-        0 => b.s("SI_USER"),
-        -1 => b.s("SI_QUEUE"),
-        -6 => b.s("SI_TKILL"),
-        0x80 => b.s("SI_KERNEL"),
+        0 => b.p(t!("SI_USER")),
+        -1 => b.p(t!("SI_QUEUE")),
+        -6 => b.p(t!("SI_TKILL")),
+        0x80 => b.p(t!("SI_KERNEL")),
         c => b.dec(c.into()),
     };
 }

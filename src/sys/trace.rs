@@ -20,7 +20,7 @@ use core::sync::atomic::{AtomicBool, AtomicU32, Ordering::Relaxed};
 
 use super::names::{self, put_enum, put_errno_ret, put_flags, put_signal};
 use super::{Arg, Call, Errno, Ret};
-use crate::text::Buf;
+use crate::text::{Buf, Packed};
 
 static ENABLED: AtomicBool = AtomicBool::new(false);
 /// Nesting level of this process's PID namespace below ns-tool's (0: the
@@ -34,10 +34,10 @@ static OUTER: AtomicU32 = AtomicU32::new(0);
 static NEWBORN: AtomicBool = AtomicBool::new(false);
 
 /// The architecture name printed beside syscall numbers.
-pub const ARCH: &str = if cfg!(target_arch = "aarch64") {
-    "aarch64"
+pub const ARCH: Packed = if cfg!(target_arch = "aarch64") {
+    t!("aarch64")
 } else {
-    "x86_64"
+    t!("x86_64")
 };
 
 /// Whether `--trace` is on.
@@ -81,17 +81,21 @@ fn label(b: &mut Buf) {
     let (level, pid, outer) = (LEVEL.load(Relaxed), PID.load(Relaxed), OUTER.load(Relaxed));
     b.byte(b'[');
     if NEWBORN.load(Relaxed) {
-        b.s("child of ");
+        b.p(t!("child of "));
     }
     match level {
-        0 => b.s("host ").udec(pid.into()),
-        1 => b.s("ns ").udec(pid.into()).s(" | host ").udec(outer.into()),
+        0 => b.p(t!("host ")).udec(pid.into()),
+        1 => b
+            .p(t!("ns "))
+            .udec(pid.into())
+            .p(t!(" | host "))
+            .udec(outer.into()),
         n => b
-            .s("ns")
+            .p(t!("ns"))
             .udec(n.into())
             .byte(b' ')
             .udec(pid.into())
-            .s(" | ns")
+            .p(t!(" | ns"))
             .udec((n - 1).into())
             .byte(b' ')
             .udec(outer.into()),
@@ -117,12 +121,12 @@ pub unsafe fn line(c: &Call, a: &[usize; 6], r: Option<Result<usize, Errno>>) {
             break;
         }
         if i > 0 {
-            b.s(", ");
+            b.p(t!(", "));
         }
         // SAFETY: the caller vouches for the pointers.
         unsafe { arg(&mut b, kind, a, a[i], ok) };
     }
-    b.s(") = ");
+    b.p(t!(") = "));
     match (r, c.ret) {
         (None, _) => {
             b.byte(b'?');
@@ -134,9 +138,9 @@ pub unsafe fn line(c: &Call, a: &[usize; 6], r: Option<Result<usize, Errno>>) {
             b.udec(v as u64);
         }
     }
-    b.s("  (")
-        .s(ARCH)
-        .s(" #")
+    b.p(t!("  ("))
+        .p(ARCH)
+        .p(t!(" #"))
         .udec(c.sys.nr().into())
         .byte(b')');
     b.nl();
@@ -175,11 +179,11 @@ unsafe fn arg(b: &mut Buf, kind: Arg, a: &[usize; 6], v: usize, ok: Option<usize
             Arg::Prctl => put_enum(b, v as u64, names::PRCTL),
             Arg::Sig => put_signal(b, v as u32),
             Arg::SigSet if v == 0 => {
-                b.s("NULL");
+                b.p(t!("NULL"));
             }
             Arg::SigSet => sigset(b, *(v as *const u64)),
             Arg::Str if v == 0 => {
-                b.s("NULL");
+                b.p(t!("NULL"));
             }
             Arg::Str => {
                 b.quoted(cstr(v));
@@ -193,61 +197,65 @@ unsafe fn arg(b: &mut Buf, kind: Arg, a: &[usize; 6], v: usize, ok: Option<usize
                 b.quoted(core::slice::from_raw_parts(v as *const u8, n));
             }
             Arg::Skip => {
-                b.s("..");
+                b.p(t!(".."));
             }
             Arg::Null => {
-                b.s("NULL");
+                b.p(t!("NULL"));
             }
             Arg::AtFdcwd => {
-                b.s("AT_FDCWD");
+                b.p(t!("AT_FDCWD"));
             }
             Arg::Status => match ok {
                 Some(pid) if pid > 0 => status(b, *(v as *const i32)),
                 _ => {
-                    b.s("..");
+                    b.p(t!(".."));
                 }
             },
             Arg::Fds => {
                 let fds = v as *const i32;
                 b.byte(b'[')
                     .dec((*fds).into())
-                    .s(", ")
+                    .p(t!(", "))
                     .dec((*fds.add(1)).into())
                     .byte(b']');
             }
             Arg::Argv => argv(b, v as *const *const c_char),
             Arg::Envp => {
-                b.s("envp");
+                b.p(t!("envp"));
             }
             Arg::IntPtr => {
                 b.byte(b'[').dec((*(v as *const i32)).into()).byte(b']');
             }
             Arg::Action if v == 0 => {
-                b.s("NULL");
+                b.p(t!("NULL"));
             }
             Arg::Action => {
                 b.byte(b'{');
                 match *(v as *const usize) {
-                    0 => b.s("SIG_DFL"),
-                    1 => b.s("SIG_IGN"),
+                    0 => b.p(t!("SIG_DFL")),
+                    1 => b.p(t!("SIG_IGN")),
                     h => b.hex(h as u64),
                 };
                 b.byte(b'}');
             }
             Arg::Timeout if v == 0 => {
-                b.s("NULL");
+                b.p(t!("NULL"));
             }
             Arg::Timeout => {
                 let ts = v as *const u64;
-                b.byte(b'{').udec(*ts).s(", ").udec(*ts.add(1)).byte(b'}');
+                b.byte(b'{')
+                    .udec(*ts)
+                    .p(t!(", "))
+                    .udec(*ts.add(1))
+                    .byte(b'}');
             }
             Arg::Queued => {
                 let info = v as *const i32;
-                b.s("{si_code=");
+                b.p(t!("{si_code="));
                 names::put_si_code(b, *info.add(2));
-                b.s(", si_pid=")
+                b.p(t!(", si_pid="))
                     .dec((*info.add(4)).into())
-                    .s(", si_int=")
+                    .p(t!(", si_int="))
                     .dec((*info.add(6)).into())
                     .byte(b'}');
             }
@@ -268,11 +276,11 @@ unsafe fn cstr<'a>(v: usize) -> &'a [u8] {
 /// the 64 signals, by what it lacks: `~[SIGKILL SIGSTOP]` (as strace does).
 pub fn sigset(b: &mut Buf, set: u64) {
     let (bits, open) = if set.count_ones() > 32 {
-        (!set, "~[")
+        (!set, t!("~["))
     } else {
-        (set, "[")
+        (set, t!("["))
     };
-    b.s(open);
+    b.p(open);
     let mut first = true;
     for sig in 1..=64u32 {
         if bits & (1 << (sig - 1)) != 0 {
@@ -291,12 +299,12 @@ fn status(b: &mut Buf, s: i32) {
     let sig = (s & 0x7f) as u32;
     let high = ((s >> 8) & 0xff) as u32;
     if sig == 0 {
-        b.s("[exited ").udec(high.into());
+        b.p(t!("[exited ")).udec(high.into());
     } else if sig != 0x7f {
-        b.s("[killed by ");
+        b.p(t!("[killed by "));
         put_signal(b, sig);
     } else if s as u32 & 0xffff_0000 == 0 {
-        b.s("[stopped by ");
+        b.p(t!("[stopped by "));
         put_signal(b, high);
     } else {
         b.byte(b'[').hex(s as u32 as u64);
@@ -317,10 +325,10 @@ unsafe fn argv(b: &mut Buf, p: *const *const c_char) {
             break;
         }
         if i > 0 {
-            b.s(", ");
+            b.p(t!(", "));
         }
         if i == 4 {
-            b.s("..");
+            b.p(t!(".."));
             break;
         }
         // SAFETY: a NUL-terminated string.
@@ -339,11 +347,11 @@ unsafe fn signal_info(b: &mut Buf, sig: u32, info: *const i32) {
     // SAFETY: as the caller vouches; si_code at byte 8, si_pid at 16.
     let (code, pid) = unsafe { (*info.add(2), *info.add(4)) };
     put_signal(b, sig);
-    b.s(" {si_code=");
+    b.p(t!(" {si_code="));
     names::put_si_code(b, code);
     // si_pid is there for signals a process sent, and for SIGCHLD.
     if matches!(code, 0 | -1 | -6) || sig == linux_raw_sys::general::SIGCHLD {
-        b.s(", si_pid=").dec(pid.into());
+        b.p(t!(", si_pid=")).dec(pid.into());
     }
     b.byte(b'}');
 }
