@@ -61,9 +61,9 @@ Not a sandbox, and not for setuid: see docs/security.md.
 /// The line ns-tool prints, and all it does, when the kernel marked its
 /// execution as secure (`Argv::secure`); exit status
 /// [`error::EXIT_SECURE`].
-pub const SECURE_REFUSAL: &[u8] = b"ns-tool: refusing to run setuid, setgid or with file \
+pub const SECURE_REFUSAL: Packed = t!("ns-tool: refusing to run setuid, setgid or with file \
 capabilities (AT_SECURE): it would run anyone's COMMAND with those privileges; use sudo, or \
-run it as yourself with --user\n";
+run it as yourself with --user\n");
 
 /// Help for `ns-tool pid --help`.
 pub const HELP_PID: Packed = t!("Usage: ns-tool pid [OPTIONS] [--] [COMMAND [ARGS...]]

@@ -66,7 +66,7 @@ unsafe extern "C" fn entry(sp: *const usize) -> ! {
     // Refuse before parsing argv or tracing, with no other system call:
     // one write, then exit (docs/security.md).
     if argv.secure() {
-        let _ = sys::write_all(2, ns_tool::SECURE_REFUSAL);
+        let _ = ns_tool::out::text(2, ns_tool::SECURE_REFUSAL);
         sys::exit_group(ns_tool::error::EXIT_SECURE)
     }
     sys::exit_group(ns_tool::main(&argv))

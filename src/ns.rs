@@ -65,14 +65,14 @@ pub fn unshare(opts: &PidOpts) -> Result<(), Error> {
 /// which an unprivileged user may do), after denying setgroups(2) as the
 /// kernel requires for an unprivileged gid map. See user_namespaces(7).
 pub fn map_root(uid: u32, gid: u32) -> Result<(), Error> {
-    write_file(c"/proc/self/setgroups", Buf::new().s("deny"))?;
+    write_file(c"/proc/self/setgroups", Buf::new().p(t!("deny")))?;
     write_file(
         c"/proc/self/uid_map",
-        Buf::new().s("0 ").udec(uid.into()).s(" 1"),
+        Buf::new().p(t!("0 ")).udec(uid.into()).p(t!(" 1")),
     )?;
     write_file(
         c"/proc/self/gid_map",
-        Buf::new().s("0 ").udec(gid.into()).s(" 1"),
+        Buf::new().p(t!("0 ")).udec(gid.into()).p(t!(" 1")),
     )
 }
 

@@ -14,9 +14,9 @@ use crate::text::Buf;
 pub fn status(pid: i32, buf: &mut [u8]) -> Result<&[u8], Errno> {
     let mut path = Buf::new();
     if pid == 0 {
-        path.s("/proc/self/status");
+        path.p(t!("/proc/self/status"));
     } else {
-        path.s("/proc/").dec(pid.into()).s("/status");
+        path.p(t!("/proc/")).dec(pid.into()).p(t!("/status"));
     }
     read_file(path.c_str().ok_or(Errno::ENAMETOOLONG)?, buf)
 }
@@ -37,7 +37,7 @@ pub fn stopped(pid: i32) -> Result<bool, Errno> {
 /// `T`...); `Err` once it is gone.
 pub fn state(pid: i32) -> Result<u8, Errno> {
     let mut path = Buf::new();
-    path.s("/proc/").dec(pid.into()).s("/stat");
+    path.p(t!("/proc/")).dec(pid.into()).p(t!("/stat"));
     let mut buf = [0u8; 512];
     let stat = read_file(path.c_str().ok_or(Errno::ENAMETOOLONG)?, &mut buf)?;
     // "pid (comm) S ...": comm may hold anything, so look after its last ')'.
@@ -51,11 +51,11 @@ pub fn state(pid: i32) -> Result<u8, Errno> {
 pub fn first_child(pid: i32) -> Result<i32, Errno> {
     let mut path = Buf::new();
     let pid = i64::from(pid);
-    path.s("/proc/")
+    path.p(t!("/proc/"))
         .dec(pid)
-        .s("/task/")
+        .p(t!("/task/"))
         .dec(pid)
-        .s("/children");
+        .p(t!("/children"));
     let mut buf = [0u8; 64];
     let text = read_file(path.c_str().ok_or(Errno::ENAMETOOLONG)?, &mut buf)?;
     let digits = text.split(|&b| b == b' ').next().unwrap_or(b"");
