@@ -147,10 +147,8 @@ impl Buf {
     /// Append a packed text, unpacked.
     #[inline(never)]
     pub fn p(&mut self, text: Packed) -> &mut Self {
-        for byte in text.unpack() {
-            self.byte(byte);
-        }
-        self
+        // A NUL ends every text: it never reaches `until`.
+        self.until(&mut text.unpack(), 0)
     }
 
     /// Append what `it` yields up to `end`, which it consumes unwritten:

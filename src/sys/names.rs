@@ -166,33 +166,30 @@ pub struct Names {
 const NAMES: Packed = names_text!();
 
 impl Names {
-    /// The values.
-    fn values(self) -> &'static [u32] {
-        &VALUES[usize::from(self.start)..usize::from(self.start + self.len)]
+    /// Where its values are in [`VALUES`], and its names in [`NAMES`].
+    fn range(self) -> core::ops::Range<usize> {
+        usize::from(self.start)..usize::from(self.start + self.len)
     }
+}
 
-    /// The names, in order, unpacked, one a line.
-    fn names(self) -> Unpack {
-        NAMES.entry(self.start.into(), b'\n')
-    }
+/// Write the name of `VALUES[i]`.
+fn put_name(b: &mut Buf, i: usize) {
+    b.until(&mut NAMES.entry(i, b'\n'), b'\n');
 }
 
 /// Write a bit mask by the names in `table`: `A|B|0x..`, or `0x0`.
 pub fn put_flags(b: &mut Buf, value: u64, table: Names) {
     let mut rest = value;
     let mut first = true;
-    let mut names = table.names();
-    for &bit in table.values() {
-        let bit = u64::from(bit);
+    for i in table.range() {
+        let bit = u64::from(VALUES[i]);
         if bit != 0 && rest & bit == bit {
             if !first {
                 b.byte(b'|');
             }
-            b.until(&mut names, b'\n');
+            put_name(b, i);
             rest &= !bit;
             first = false;
-        } else {
-            names.find(|&c| c == b'\n');
         }
     }
     if rest != 0 || first {
@@ -205,10 +202,12 @@ pub fn put_flags(b: &mut Buf, value: u64, table: Names) {
 
 /// Write `value` by its name in `table`, or as a decimal.
 pub fn put_enum(b: &mut Buf, value: u64, table: Names) {
-    match table.values().iter().position(|&v| u64::from(v) == value) {
-        Some(i) => b.until(&mut NAMES.entry(usize::from(table.start) + i, b'\n'), b'\n'),
-        None => b.dec(value as i64),
-    };
+    match table.range().find(|&i| u64::from(VALUES[i]) == value) {
+        Some(i) => put_name(b, i),
+        None => {
+            b.dec(value as i64);
+        }
+    }
 }
 
 names! {
