@@ -104,45 +104,47 @@ impl Usage<'_> {
         match *self {
             Usage::MissingCommand => b.p(t!("missing command; run 'ns-tool --help' for usage")),
             Usage::UnknownCommand(word) => b
-                .s("unknown command '")
+                .p(t!("unknown command '"))
                 .esc(word)
-                .s("'; run 'ns-tool --help' for the list of commands"),
+                .p(t!("'; run 'ns-tool --help' for the list of commands")),
             Usage::UnknownOption(None, opt) => b
-                .s("unknown option '")
+                .p(t!("unknown option '"))
                 .esc(opt)
-                .s("'; run 'ns-tool --help' for usage"),
+                .p(t!("'; run 'ns-tool --help' for usage")),
             Usage::UnknownOption(Some(cmd), opt) => b
                 .s(cmd)
-                .s(": unknown option '")
+                .p(t!(": unknown option '"))
                 .esc(opt)
-                .s("'; run 'ns-tool ")
+                .p(t!("'; run 'ns-tool "))
                 .s(cmd)
-                .s(" --help' for usage"),
-            Usage::NestMissing => b.s(
-                "pid: --nest needs a number of levels, 1 to 32; e.g. 'ns-tool pid --nest 3'",
-            ),
+                .p(t!(" --help' for usage")),
+            Usage::NestMissing => b.p(t!(
+                "pid: --nest needs a number of levels, 1 to 32; e.g. 'ns-tool pid --nest 3'"
+            )),
             Usage::NestRange(value) => b
-                .s("pid: --nest takes 1 to 32 levels (the kernel nests PID namespaces at most \
-                    32 deep), not '")
+                .p(t!(
+                    "pid: --nest takes 1 to 32 levels (the kernel nests PID namespaces at most \
+                    32 deep), not '"
+                ))
                 .esc(value)
-                .s("'"),
-            Usage::InitWithoutCommand => b.s(
-                "pid: --init needs a COMMAND to run as PID 2; e.g. 'ns-tool pid --init -- sleep 10'",
-            ),
+                .p(t!("'")),
+            Usage::InitWithoutCommand => b.p(t!(
+                "pid: --init needs a COMMAND to run as PID 2; e.g. 'ns-tool pid --init -- sleep 10'"
+            )),
             Usage::BadArch(value) => b
-                .s("syscalls: --arch takes x86_64, aarch64 or all, not '")
+                .p(t!("syscalls: --arch takes x86_64, aarch64 or all, not '"))
                 .esc(value)
-                .s("'"),
+                .p(t!("'")),
             Usage::UnexpectedArgument(cmd, arg) => b
                 .s(cmd)
-                .s(": unexpected argument '")
+                .p(t!(": unexpected argument '"))
                 .esc(arg)
-                .s("'; run 'ns-tool ")
+                .p(t!("'; run 'ns-tool "))
                 .s(cmd)
-                .s(" --help' for usage"),
-            Usage::EmptyCommand => {
-                b.p(t!("pid: '--' must be followed by a COMMAND; e.g. 'ns-tool pid -- sh'"))
-            }
+                .p(t!(" --help' for usage")),
+            Usage::EmptyCommand => b.p(t!(
+                "pid: '--' must be followed by a COMMAND; e.g. 'ns-tool pid -- sh'"
+            )),
         }
     }
 }

@@ -129,7 +129,7 @@ impl Error {
     pub fn report(&self) -> i32 {
         if !self.is_closed_stdout() {
             out::err(|b| {
-                self.put(b.s("ns-tool: "));
+                self.put(b.p(t!("ns-tool: ")));
             });
         }
         self.exit_code()
@@ -141,10 +141,10 @@ impl Error {
         if let Some(arg) = self.arg {
             b.byte(b'(').esc(arg).byte(b')');
         }
-        b.s(": ");
+        b.p(t!(": "));
         names::put_errno_text(b, self.errno);
         if let Some(hint) = self.hint {
-            b.s(": ").p(hint);
+            b.p(t!(": ")).p(hint);
         }
         if let Some(detail) = self.detail {
             b.byte(b' ').esc(detail);

@@ -231,13 +231,13 @@ fn in_namespace(plan: &Plan, level: u8, go: Fd) -> Result<i32, Error> {
         if plan.demo() {
             let pid = sys::getpid();
             out(|b| {
-                b.s("Level ")
+                b.p(t!("Level "))
                     .udec(level.into())
-                    .s(": PID ")
+                    .p(t!(": PID "))
                     .dec(pid.into())
-                    .s(" inside; creating PID namespace level ")
+                    .p(t!(" inside; creating PID namespace level "))
                     .udec((level + 1).into())
-                    .s(" and forking into it...");
+                    .p(t!(" and forking into it..."));
             });
         }
         sys::unshare(CLONE_NEWPID).map_err(|e| {
@@ -290,7 +290,7 @@ fn parent_report(child: i32) {
     out(|b| {
         b.p(t!("Parent: spawned child with PID "))
             .dec(child.into())
-            .s(" (in parent namespace)");
+            .p(t!(" (in parent namespace)"));
     });
     out(|b| link(b.p(t!("Parent: PID namespace: ")), c"/proc/self/ns/pid"));
     out(|b| {
@@ -317,11 +317,13 @@ fn parent_done(child: i32, status: WaitStatus) -> Result<i32, Error> {
                 b.p(t!(" ended in an unexpected state"));
             }
             Some(sig) => {
-                b.p(t!(" was killed by signal ")).udec(sig.into()).s(" (");
+                b.p(t!(" was killed by signal "))
+                    .udec(sig.into())
+                    .p(t!(" ("));
                 match sys::names::signal(sig) {
                     Some(_) => put_signal(b, sig),
                     None => {
-                        b.s("unknown");
+                        b.p(t!("unknown"));
                     }
                 }
                 b.byte(b')');

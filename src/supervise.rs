@@ -225,11 +225,11 @@ impl<'a> Supervisor<'a> {
             let _ = sys::kill(self.child, SIGKILL);
             self.escalated = true;
             out::err(|b| {
-                b.s("ns-tool: ");
+                b.p(t!("ns-tool: "));
                 put_signal(b, sig);
                 b.p(t!(" again: killed the namespace (SIGKILL to "))
                     .esc(self.what)
-                    .s(", its PID 1)");
+                    .p(t!(", its PID 1)"));
             });
             return;
         }
@@ -239,13 +239,13 @@ impl<'a> Supervisor<'a> {
             "send it again"
         };
         out::err(|b| {
-            b.s("ns-tool: ")
+            b.p(t!("ns-tool: "))
                 .esc(self.what)
-                .s(" is PID 1 of its namespace and has no handler for ");
+                .p(t!(" is PID 1 of its namespace and has no handler for "));
             put_signal(b, sig);
             b.p(t!(", so the kernel dropped it; "))
                 .s(again)
-                .s(" to kill the namespace");
+                .p(t!(" to kill the namespace"));
         });
     }
 
@@ -460,11 +460,11 @@ pub fn exit_code(status: WaitStatus, what: &[u8], escalated: bool) -> i32 {
             let sig = u32::from(sig);
             if !escalated && signals::worth_a_line(sig) {
                 out::err(|b| {
-                    b.s("ns-tool: ")
+                    b.p(t!("ns-tool: "))
                         .esc(what)
-                        .s(" was killed by signal ")
+                        .p(t!(" was killed by signal "))
                         .udec(sig.into())
-                        .s(" (");
+                        .p(t!(" ("));
                     put_signal(b, sig);
                     b.byte(b')');
                 });
