@@ -15,13 +15,13 @@ pub const EXIT_USAGE: i32 = 2;
 pub const EXIT_SECURE: i32 = 3;
 
 /// The call named when writing to standard output fails.
-pub const WRITE_STDOUT: &str = "write(stdout)";
+pub const WRITE_STDOUT: Packed = t!("write(stdout)");
 
 /// A system call that failed, with its context.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Error {
     /// The call as the user should read it, e.g. `unshare(CLONE_NEWPID)`.
-    pub call: &'static str,
+    pub call: Packed,
     /// What the kernel said.
     pub errno: Errno,
     /// The call's argument worth naming, e.g. the program given to execve.
@@ -59,7 +59,7 @@ pub fn keep(bytes: &[u8]) -> &'static [u8] {
 
 impl Error {
     /// `call` failed with `errno`.
-    pub fn sys(call: &'static str, errno: Errno) -> Self {
+    pub fn sys(call: Packed, errno: Errno) -> Self {
         Error {
             call,
             errno,
@@ -71,7 +71,7 @@ impl Error {
     }
 
     /// A closure for `map_err` that wraps an errno with `call`.
-    pub fn ctx(call: &'static str) -> impl Fn(Errno) -> Self {
+    pub fn ctx(call: Packed) -> impl Fn(Errno) -> Self {
         move |errno| Error::sys(call, errno)
     }
 
@@ -137,7 +137,7 @@ impl Error {
 
     /// Write the error: `call(arg): Text (ENAME): hint detail`.
     pub fn put<'b>(&self, b: &'b mut Buf) -> &'b mut Buf {
-        b.s(self.call);
+        b.p(self.call);
         if let Some(arg) = self.arg {
             b.byte(b'(').esc(arg).byte(b')');
         }
@@ -166,7 +166,7 @@ mod tests {
 
     #[test]
     fn one_line_with_call_errno_and_hint() {
-        let e = Error::sys("unshare(CLONE_NEWPID)", Errno::EPERM)
+        let e = Error::sys(t!("unshare(CLONE_NEWPID)"), Errno::EPERM)
             .hint_on(Errno::EPERM, t!("run it with sudo"));
         assert_eq!(
             format(e),
@@ -176,14 +176,14 @@ mod tests {
 
     #[test]
     fn hint_only_for_its_errno() {
-        let e = Error::sys("fork", Errno::EAGAIN).hint_on(Errno::EPERM, t!("nope"));
+        let e = Error::sys(t!("fork"), Errno::EAGAIN).hint_on(Errno::EPERM, t!("nope"));
         assert_eq!(format(e), "fork: Try again (EAGAIN)");
         assert_eq!(e.exit_code(), EXIT_FAILURE);
     }
 
     #[test]
     fn argument_and_exit_status() {
-        let e = Error::sys("execve", Errno::ENOENT)
+        let e = Error::sys(t!("execve"), Errno::ENOENT)
             .with_arg(b"nosuch")
             .hint(t!("command not found"))
             .exit_with(127);
@@ -196,7 +196,7 @@ mod tests {
 
     #[test]
     fn detail_completes_the_hint() {
-        let e = Error::sys("execve", Errno::ENOENT)
+        let e = Error::sys(t!("execve"), Errno::ENOENT)
             .hint(t!("the interpreter on its #! line was not found:"))
             .with_detail(b"/bin/nope");
         assert_eq!(

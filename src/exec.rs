@@ -90,7 +90,7 @@ fn run(argv: &Argv, at: usize, path: &CStr) -> Failed {
 }
 
 fn not_found(name: &'static [u8]) -> Error {
-    Error::sys("execve", Errno::ENOENT)
+    Error::sys(t!("execve"), Errno::ENOENT)
         .with_arg(name)
         .hint(t!("command not found in PATH"))
         .exit_with(EXIT_NOT_FOUND)
@@ -100,7 +100,7 @@ fn not_found(name: &'static [u8]) -> Error {
 fn explain(failed: Failed, path: &CStr, name: &'static [u8]) -> Error {
     let errno = match failed {
         Failed::Shell(e) => {
-            return Error::sys("execve", e)
+            return Error::sys(t!("execve"), e)
                 .with_arg(b"/bin/sh")
                 .hint(t!(
                     "the kernel cannot run it (no #! line), and /bin/sh could not run it either"
@@ -113,7 +113,7 @@ fn explain(failed: Failed, path: &CStr, name: &'static [u8]) -> Error {
         }
         Failed::Exec(e) => e,
     };
-    let e = Error::sys("execve", errno).with_arg(name);
+    let e = Error::sys(t!("execve"), errno).with_arg(name);
     match errno {
         Errno::ENOENT => {
             // The file is there: what is missing is the program it names.

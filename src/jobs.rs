@@ -81,7 +81,7 @@ impl Sentinel {
     /// It passes on the signals of `set` that reach its group, except those
     /// ns-tool sent itself.
     pub fn spawn(set: SigSet, me: i32) -> Result<Sentinel, Error> {
-        match sys::fork().map_err(Error::ctx("fork"))? {
+        match sys::fork().map_err(Error::ctx(t!("fork")))? {
             Fork::Child => watch(set, me),
             Fork::Parent(pid) => Ok(Sentinel { pid }),
         }

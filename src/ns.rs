@@ -11,24 +11,24 @@ use linux_raw_sys::general::{
 use crate::args::PidOpts;
 use crate::error::Error;
 use crate::sys::{self, Errno};
-use crate::text::Buf;
+use crate::text::{Buf, Packed};
 
 /// The namespaces one unshare(2) call creates, and the call as the error
 /// line names it.
-pub fn unshare_flags(opts: &PidOpts) -> (u32, &'static str) {
+pub fn unshare_flags(opts: &PidOpts) -> (u32, Packed) {
     match (opts.user, opts.mount_proc) {
-        (false, false) => (CLONE_NEWPID, "unshare(CLONE_NEWPID)"),
+        (false, false) => (CLONE_NEWPID, t!("unshare(CLONE_NEWPID)")),
         (false, true) => (
             CLONE_NEWPID | CLONE_NEWNS,
-            "unshare(CLONE_NEWPID|CLONE_NEWNS)",
+            t!("unshare(CLONE_NEWPID|CLONE_NEWNS)"),
         ),
         (true, false) => (
             CLONE_NEWUSER | CLONE_NEWPID,
-            "unshare(CLONE_NEWUSER|CLONE_NEWPID)",
+            t!("unshare(CLONE_NEWUSER|CLONE_NEWPID)"),
         ),
         (true, true) => (
             CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNS,
-            "unshare(CLONE_NEWUSER|CLONE_NEWPID|CLONE_NEWNS)",
+            t!("unshare(CLONE_NEWUSER|CLONE_NEWPID|CLONE_NEWNS)"),
         ),
     }
 }
@@ -77,7 +77,7 @@ pub fn map_root(uid: u32, gid: u32) -> Result<(), Error> {
 }
 
 fn write_file(path: &'static CStr, text: &Buf) -> Result<(), Error> {
-    let ctx = |e| Error::sys("write", e).with_arg(path.to_bytes());
+    let ctx = |e| Error::sys(t!("write"), e).with_arg(path.to_bytes());
     let fd = sys::open(path, O_WRONLY | O_CLOEXEC).map_err(ctx)?;
     // The kernel takes an ID map only in one write.
     sys::write_all(fd.raw(), text.as_bytes()).map_err(ctx)
@@ -89,7 +89,7 @@ fn write_file(path: &'static CStr, text: &Buf) -> Result<(), Error> {
 /// namespace.
 pub fn mount_proc() -> Result<(), Error> {
     sys::mount(None, c"/", None, MS_REC | MS_PRIVATE).map_err(|e| {
-        Error::sys("mount", e)
+        Error::sys(t!("mount"), e)
             .with_arg(b"/, MS_REC|MS_PRIVATE")
             .hint_on(Errno::EINVAL, t!("/ is not a mount point here (chroot?)"))
     })?;
@@ -100,7 +100,7 @@ pub fn mount_proc() -> Result<(), Error> {
         MS_NOSUID | MS_NODEV | MS_NOEXEC,
     )
     .map_err(|e| {
-        Error::sys("mount", e)
+        Error::sys(t!("mount"), e)
             .with_arg(b"proc on /proc")
             .hint_on(Errno::ENOENT, t!("there is no /proc directory to mount on"))
     })
@@ -113,7 +113,10 @@ mod tests {
     #[test]
     fn flags_follow_the_options() {
         let mut o = PidOpts::default();
-        assert_eq!(unshare_flags(&o), (CLONE_NEWPID, "unshare(CLONE_NEWPID)"));
+        assert_eq!(
+            unshare_flags(&o),
+            (CLONE_NEWPID, t!("unshare(CLONE_NEWPID)"))
+        );
         o.mount_proc = true;
         assert_eq!(unshare_flags(&o).0, CLONE_NEWPID | CLONE_NEWNS);
         o.user = true;
@@ -122,6 +125,9 @@ mod tests {
             CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNS
         );
         o.mount_proc = false;
-        assert_eq!(unshare_flags(&o).1, "unshare(CLONE_NEWUSER|CLONE_NEWPID)");
+        assert_eq!(
+            unshare_flags(&o).1,
+            t!("unshare(CLONE_NEWUSER|CLONE_NEWPID)")
+        );
     }
 }

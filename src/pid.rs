@@ -123,14 +123,14 @@ fn namespace_and_fork(
 /// fork(2), with advice for the failures a user can do something about.
 fn fork() -> Result<Fork, Error> {
     sys::fork().map_err(|e| match e {
-        Errno::EAGAIN => Error::sys("fork", e).hint(t!(
+        Errno::EAGAIN => Error::sys(t!("fork"), e).hint(t!(
             "the process limit was reached (RLIMIT_NPROC, ulimit -u, or the cgroup's pids.max); \
              end some processes or raise the limit"
         )),
-        Errno::ENOMEM => Error::sys("fork", e).hint(t!(
+        Errno::ENOMEM => Error::sys(t!("fork"), e).hint(t!(
             "out of memory, or the namespace's PID 1 has already exited"
         )),
-        _ => Error::sys("fork", e),
+        _ => Error::sys(t!("fork"), e),
     })
 }
 
@@ -154,7 +154,7 @@ fn fork_into_namespace(plan: &Plan, level: u8, job: Option<&Job>) -> Result<i32,
     // side sees it, four bytes): then the output keeps its order, the child
     // can name itself in traces, and a child that reads end-of-file
     // instead knows its parent died before PR_SET_PDEATHSIG was armed.
-    let (go, ready) = sys::pipe(O_CLOEXEC).map_err(Error::ctx("pipe2"))?;
+    let (go, ready) = sys::pipe(O_CLOEXEC).map_err(Error::ctx(t!("pipe2")))?;
     // With a COMMAND, the namespace's first process leads a process group
     // of its own, for the whole job inside (see `jobs`). Both sides call
     // setpgid, as shells do, so neither waits for the other.
@@ -218,9 +218,9 @@ fn fork_into_namespace(plan: &Plan, level: u8, job: Option<&Job>) -> Result<i32,
 /// The child's side: arm the parent-death signal, wait for the go-ahead,
 /// then go one level deeper or do the job.
 fn in_namespace(plan: &Plan, level: u8, go: Fd) -> Result<i32, Error> {
-    sys::set_pdeathsig(SIGKILL).map_err(Error::ctx("prctl(PR_SET_PDEATHSIG)"))?;
+    sys::set_pdeathsig(SIGKILL).map_err(Error::ctx(t!("prctl(PR_SET_PDEATHSIG)")))?;
     let mut outer = [0u8; 4];
-    if sys::read_full(go.raw(), &mut outer).map_err(Error::ctx("read(pipe)"))? < outer.len() {
+    if sys::read_full(go.raw(), &mut outer).map_err(Error::ctx(t!("read(pipe)")))? < outer.len() {
         // The parent died first: nobody would supervise us.
         return Ok(EXIT_FAILURE);
     }
@@ -241,7 +241,7 @@ fn in_namespace(plan: &Plan, level: u8, go: Fd) -> Result<i32, Error> {
             });
         }
         sys::unshare(CLONE_NEWPID).map_err(|e| {
-            Error::sys("unshare(CLONE_NEWPID)", e).hint_on(
+            Error::sys(t!("unshare(CLONE_NEWPID)"), e).hint_on(
                 Errno::ENOSPC,
                 t!("PID namespaces nest at most 32 deep, counting any ns-tool already runs in"),
             )

@@ -31,14 +31,14 @@ pub fn block() -> Result<Inherited, Error> {
         // Ignored, the kernel would reap our children itself and send no
         // SIGCHLD at all: the loop would wait forever.
         sys::set_disposition(SIGCHLD, false)
-            .map_err(Error::ctx("rt_sigaction(SIGCHLD, SIG_DFL)"))?;
+            .map_err(Error::ctx(t!("rt_sigaction(SIGCHLD, SIG_DFL)")))?;
     }
     let mut inherited = Inherited {
         mask: SigSet(0),
         ignored,
     };
     inherited.mask = sys::sigprocmask(SIG_BLOCK, &inherited.waited())
-        .map_err(Error::ctx("rt_sigprocmask(SIG_BLOCK)"))?;
+        .map_err(Error::ctx(t!("rt_sigprocmask(SIG_BLOCK)")))?;
     Ok(inherited)
 }
 
@@ -63,11 +63,11 @@ fn inherited_ignored() -> SigSet {
 pub fn restore(inherited: &Inherited) -> Result<(), Error> {
     if inherited.chld_ignored() {
         sys::set_disposition(SIGCHLD, true)
-            .map_err(Error::ctx("rt_sigaction(SIGCHLD, SIG_IGN)"))?;
+            .map_err(Error::ctx(t!("rt_sigaction(SIGCHLD, SIG_IGN)")))?;
     }
     sys::sigprocmask(SIG_SETMASK, &inherited.mask)
         .map(drop)
-        .map_err(Error::ctx("rt_sigprocmask(SIG_SETMASK)"))
+        .map_err(Error::ctx(t!("rt_sigprocmask(SIG_SETMASK)")))
 }
 
 /// Where a signal came from, which decides whether it is passed on.
@@ -153,7 +153,7 @@ impl<'a> Supervisor<'a> {
             let info = match sys::sigwait(&self.waited, None) {
                 Ok(info) => info,
                 Err(Errno::EINTR) => continue,
-                Err(e) => return Err(Error::sys("rt_sigtimedwait", e)),
+                Err(e) => return Err(Error::sys(t!("rt_sigtimedwait"), e)),
             };
             let ended = match info.sig {
                 SIGCHLD => self.reap()?,
@@ -363,7 +363,7 @@ impl<'a> Supervisor<'a> {
                 Ok((_, WaitStatus::Stopped(_))) => return Ok(None),
                 Ok((_, status)) => return Ok(Some(status)),
                 Err(Errno::EINTR) => {}
-                Err(e) => return Err(Error::sys("wait4", e)),
+                Err(e) => return Err(Error::sys(t!("wait4"), e)),
             }
             let _ = sys::sigwait(&SigSet(0), Some(10));
         }
@@ -444,7 +444,7 @@ impl<'a> Supervisor<'a> {
                 Ok(_) => {}
                 Err(Errno::EINTR) => {}
                 Err(Errno::ECHILD) if self.reap_all => return Ok(ended),
-                Err(e) => return Err(Error::sys("wait4", e)),
+                Err(e) => return Err(Error::sys(t!("wait4"), e)),
             }
         }
     }
