@@ -5,11 +5,13 @@
 //! step finds them all, learns a byte-pair code over them (the commonest
 //! pair of symbols becomes a new symbol, as long as one byte can name
 //! them: the texts use few distinct bytes, which get the codes 0 to K-1,
-//! so 256-K pairs fit) and writes `$OUT_DIR/packed.rs`: the bytes, the
-//! pair table, one pool of every text packed and ended by a NUL, and a
-//! `t!` macro with one arm per text, its literal exactly as written, that
-//! expands to where the text starts in the pool (a `u16`, where a slice
-//! took 16 bytes, in a register pair at every call). `text::Buf::p`
+//! so 255-K pairs fit, 255 being [`REF`]) and writes `$OUT_DIR/packed.rs`:
+//! the bytes, the pair table, one pool of every text packed and ended by
+//! a NUL (a run of symbols the pool already holds is stored as a 3-byte
+//! reference to it, as LZ77 does), and a `t!` macro with one arm per
+//! text, its literal exactly as written, that expands to where the text
+//! starts in the pool (a `u16`, where a slice took 16 bytes, in a
+//! register pair at every call). `text::Buf::p`
 //! unpacks them as it writes. A `t!` on a text this step did not see cannot
 //! compile, so nothing is ever left unpacked by mistake.
 //!
@@ -23,6 +25,9 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::Path;
+
+/// The symbol that starts a reference to symbols earlier in the pool.
+const REF: u8 = 255;
 
 /// One `t!` text: its literal as written (what the macro arm must match
 /// token for token) and its value.
@@ -77,20 +82,40 @@ pub fn generate(src: &Path, out: &Path) {
         })
         .collect();
     let (pairs, packed) = learn(&coded, chars.len());
-    // One pool; a text that ends another is not stored twice.
+    // One pool, longest texts first. A text already there (as a whole) is
+    // not stored again; a run of 4 to 11 symbols already there becomes a
+    // reference to it, 3 bytes: REF, then a u16 (little-endian) holding
+    // the offset (13 bits) and the length less 4 (3 bits).
     let mut order: Vec<usize> = (0..packed.len()).collect();
     order.sort_by_key(|&i| std::cmp::Reverse(packed[i].len()));
     let mut pool: Vec<u8> = Vec::new();
+    // Whether each pool byte is a symbol (not part of a reference).
+    let mut plain: Vec<bool> = Vec::new();
     let mut at = vec![0; packed.len()];
     for i in order {
         let p = &packed[i];
-        at[i] = match pool.windows(p.len()).position(|w| w == &p[..]) {
-            Some(k) => k,
-            None => {
-                pool.extend_from_slice(p);
-                pool.len() - p.len()
+        if let Some((k, _)) = longest(&pool, &plain, p, p.len()).filter(|&(_, n)| n == p.len()) {
+            at[i] = k;
+            continue;
+        }
+        at[i] = pool.len();
+        let mut j = 0;
+        while j < p.len() {
+            match longest(&pool, &plain, &p[j..], 11).filter(|&(_, n)| n >= 4) {
+                Some((k, n)) => {
+                    assert!(k < 1 << 13, "the pool outgrew 13-bit references");
+                    let r = (k as u16 | ((n - 4) as u16) << 13).to_le_bytes();
+                    pool.extend_from_slice(&[REF, r[0], r[1]]);
+                    plain.extend_from_slice(&[false; 3]);
+                    j += n;
+                }
+                None => {
+                    pool.push(p[j]);
+                    plain.push(true);
+                    j += 1;
+                }
             }
-        };
+        }
     }
     assert!(pool.len() <= usize::from(u16::MAX), "the pool outgrew u16");
     // How deep Unpack's stack gets: the tallest pair, and one.
@@ -112,6 +137,10 @@ pub fn generate(src: &Path, out: &Path) {
         let _ = writeln!(s, "    [{}, {}],", p[0], p[1]);
     }
     s.push_str("];\n\n");
+    let _ = writeln!(
+        s,
+        "/// The symbol that starts a reference (build/pack.rs).\npub const REF: u8 = {REF};\n"
+    );
     s.push_str("/// Every text, packed, each ending in a NUL.\n");
     let _ = writeln!(s, "pub static POOL: [u8; {}] = {pool:?};\n", pool.len());
     s.push_str("/// A text, packed at build time (build/pack.rs).\nmacro_rules! t {\n");
@@ -277,6 +306,21 @@ fn literal(code: &str) -> (String, Vec<u8>) {
     }
 }
 
+/// The longest run (at most `max`) of plain symbols in `pool` that `text`
+/// starts with: where, and how long.
+fn longest(pool: &[u8], plain: &[bool], text: &[u8], max: usize) -> Option<(usize, usize)> {
+    let mut best: Option<(usize, usize)> = None;
+    for k in 0..pool.len() {
+        let n = (0..text.len().min(max))
+            .take_while(|&n| k + n < pool.len() && plain[k + n] && pool[k + n] == text[n])
+            .count();
+        if n > 0 && best.is_none_or(|(_, b)| n > b) {
+            best = Some((k, n));
+        }
+    }
+    best
+}
+
 /// Learn pairs over `texts`, coded with symbols under `first`, until
 /// symbols run out at 256 (never across two texts), greedily, the
 /// commonest first (ties: the smallest pair, so builds are reproducible);
@@ -284,7 +328,7 @@ fn literal(code: &str) -> (String, Vec<u8>) {
 fn learn(texts: &[Vec<u8>], first: usize) -> (Vec<[u8; 2]>, Vec<Vec<u8>>) {
     let mut seqs: Vec<Vec<u8>> = texts.to_vec();
     let mut pairs = Vec::new();
-    while first + pairs.len() < 256 {
+    while first + pairs.len() < usize::from(REF) {
         let mut count: BTreeMap<[u8; 2], usize> = BTreeMap::new();
         for s in &seqs {
             for w in s.windows(2) {

@@ -28,7 +28,7 @@ impl Packed {
     pub fn unpack(self) -> Unpack {
         Unpack {
             at: self.0.into(),
-            stack: [0; packed::DEPTH],
+            stack: [0; 11 + packed::DEPTH],
             depth: 0,
         }
     }
@@ -46,13 +46,15 @@ impl Packed {
 
 /// The bytes of a [`Packed`] text: a symbol under `CHARS.len()` stands for
 /// a byte (packed::CHARS), a higher one for a pair of symbols
-/// (packed::PAIRS), each of which may be a pair again; a NUL ends it.
+/// (packed::PAIRS), each of which may be a pair again, and packed::REF
+/// for symbols from earlier in the pool; a NUL ends it.
 #[derive(Clone)]
 pub struct Unpack {
     /// The next symbol in packed::POOL.
     at: usize,
-    /// Symbols still to expand, the next on top.
-    stack: [u8; packed::DEPTH],
+    /// Symbols still to expand, the next on top: a reference's, and
+    /// the pairs'.
+    stack: [u8; 11 + packed::DEPTH],
     depth: usize,
 }
 
@@ -67,6 +69,20 @@ impl Iterator for Unpack {
             } else {
                 let &sym = packed::POOL.get(self.at)?;
                 self.at += 1;
+                if sym == packed::REF {
+                    // 4 to 11 symbols from earlier in the pool (a u16: the
+                    // offset, 13 bits, and the length less 4), to expand
+                    // as if they stood here.
+                    let r = packed::POOL.get(self.at..self.at + 2)?;
+                    let r = usize::from(u16::from_le_bytes([r[0], r[1]]));
+                    self.at += 2;
+                    let from = r & 0x1fff;
+                    for &s in packed::POOL.get(from..from + (r >> 13) + 4)?.iter().rev() {
+                        self.stack[self.depth] = s;
+                        self.depth += 1;
+                    }
+                    continue;
+                }
                 sym
             };
             let sym = usize::from(sym);
@@ -78,7 +94,7 @@ impl Iterator for Unpack {
                 }
                 // NUL is 0: the end, for good.
                 None if sym == 0 => {
-                    self.at = usize::MAX;
+                    self.at = packed::POOL.len();
                     self.depth = 0;
                     return None;
                 }
