@@ -101,9 +101,10 @@ pub fn generate(src: &Path, out: &Path) {
         at[i] = pool.len();
         let mut j = 0;
         while j < p.len() {
-            match longest(&pool, &plain, &p[j..], 11).filter(|&(_, n)| n >= 4) {
+            // (Only the first 8 KiB can be referred to.)
+            let early = pool.len().min(1 << 13);
+            match longest(&pool[..early], &plain, &p[j..], 11).filter(|&(_, n)| n >= 4) {
                 Some((k, n)) => {
-                    assert!(k < 1 << 13, "the pool outgrew 13-bit references");
                     let r = (k as u16 | ((n - 4) as u16) << 13).to_le_bytes();
                     pool.extend_from_slice(&[REF, r[0], r[1]]);
                     plain.extend_from_slice(&[false; 3]);
