@@ -251,39 +251,29 @@ fn in_namespace(plan: &Plan, level: u8, go: Fd) -> Result<i32, Error> {
     if plan.opts.mount_proc {
         ns::mount_proc()?;
     }
+    if plan.opts.init {
+        // The child, PID 2, goes on to run COMMAND below (and, should that
+        // fail, reports it and exits as any level's child does).
+        if let Fork::Parent(command) = fork()? {
+            return init(plan, command);
+        }
+    }
+    supervise::restore(&plan.inherited)?;
     match plan.opts.command {
-        None => {
-            supervise::restore(&plan.inherited)?;
-            demo()
-        }
-        Some(at) if plan.opts.init => init(plan, at),
-        Some(at) => {
-            supervise::restore(&plan.inherited)?;
-            Err(exec::exec(plan.argv, at))
-        }
+        None => demo(),
+        Some(at) => Err(exec::exec(plan.argv, at)),
     }
 }
 
-/// `--init`: stay PID 1 of the namespace, run COMMAND as PID 2 (in our
+/// `--init`: stay PID 1 of the namespace with COMMAND as PID 2 (in our
 /// process group, which has the terminal), pass signals on to it, reap
 /// every process that ends up here, and exit with COMMAND's status. (When
 /// PID 1 exits, the kernel kills what is left.)
-fn init(plan: &Plan, at: usize) -> Result<i32, Error> {
-    match fork()? {
-        Fork::Child => {
-            let e = match supervise::restore(&plan.inherited) {
-                Ok(()) => exec::exec(plan.argv, at),
-                Err(e) => e,
-            };
-            sys::exit_group(e.report())
-        }
-        Fork::Parent(command) => {
-            let mut sup = Supervisor::new(command, plan.what(), plan.inherited.waited(), 1);
-            sup.reap_all = true;
-            let status = sup.run()?;
-            Ok(supervise::exit_code(status, plan.what(), false))
-        }
-    }
+fn init(plan: &Plan, command: i32) -> Result<i32, Error> {
+    let mut sup = Supervisor::new(command, plan.what(), plan.inherited.waited(), 1);
+    sup.reap_all = true;
+    let status = sup.run()?;
+    Ok(supervise::exit_code(status, plan.what(), false))
 }
 
 fn parent_report(child: i32) {
