@@ -111,10 +111,15 @@ impl Usage<'_> {
                 .s("unknown option '")
                 .esc(opt)
                 .s("'; run 'ns-tool --help' for usage"),
-            Usage::UnknownOption(Some(cmd), opt) => b
+            // One arm for both, as they differ in a word (size).
+            Usage::UnknownOption(Some(cmd), word) | Usage::UnexpectedArgument(cmd, word) => b
                 .s(cmd)
-                .s(": unknown option '")
-                .esc(opt)
+                .s(if matches!(self, Usage::UnknownOption(..)) {
+                    ": unknown option '"
+                } else {
+                    ": unexpected argument '"
+                })
+                .esc(word)
                 .s("'; run 'ns-tool ")
                 .s(cmd)
                 .s(" --help' for usage"),
@@ -133,13 +138,6 @@ impl Usage<'_> {
                 .s("syscalls: --arch takes x86_64, aarch64 or all, not '")
                 .esc(value)
                 .s("'"),
-            Usage::UnexpectedArgument(cmd, arg) => b
-                .s(cmd)
-                .s(": unexpected argument '")
-                .esc(arg)
-                .s("'; run 'ns-tool ")
-                .s(cmd)
-                .s(" --help' for usage"),
             Usage::EmptyCommand => {
                 b.p(t!("pid: '--' must be followed by a COMMAND; e.g. 'ns-tool pid -- sh'"))
             }
