@@ -27,7 +27,7 @@ use crate::signals::{Inherited, WATCHED};
 use crate::supervise::{self, Supervisor};
 use crate::sys::names::{put_errno_text, put_signal};
 use crate::sys::{self, trace, Errno, Fd, Fork, SigSet, WaitStatus};
-use crate::text::Buf;
+use crate::text::{Buf, Packed};
 use crate::{exec, ns};
 
 /// What every level of the fork chain needs to know.
@@ -282,13 +282,11 @@ fn parent_report(child: i32) {
             .dec(child.into())
             .s(" (in parent namespace)");
     });
-    out(|b| link(b.p(t!("Parent: PID namespace: ")), c"/proc/self/ns/pid"));
-    out(|b| {
-        link(
-            b.p(t!("Parent: PID namespace for children: ")),
-            c"/proc/self/ns/pid_for_children",
-        )
-    });
+    say_link(t!("Parent: PID namespace: "), c"/proc/self/ns/pid");
+    say_link(
+        t!("Parent: PID namespace for children: "),
+        c"/proc/self/ns/pid_for_children",
+    );
 }
 
 fn parent_done(child: i32, status: WaitStatus) -> Result<i32, Error> {
@@ -344,7 +342,7 @@ fn demo() -> Result<i32, Error> {
             .dec(pid.into());
         });
     }
-    out(|b| link(b.p(t!("PID namespace: ")), c"/proc/self/ns/pid"));
+    say_link(t!("PID namespace: "), c"/proc/self/ns/pid");
     out(nspid);
     say(t!(""));
     say(t!("You can verify isolation by checking /proc:"));
@@ -353,6 +351,12 @@ fn demo() -> Result<i32, Error> {
     say(t!("==========================="));
     say(t!(""));
     out::stdout_result().map(|()| if ok { 0 } else { EXIT_FAILURE })
+}
+
+/// One line: `label` and a symbolic link's target (a function of its own,
+/// for size: three lines are built so).
+fn say_link(label: Packed, path: &CStr) {
+    out(|b| link(b.p(label), path));
 }
 
 /// Write a symbolic link's target, or why it could not be read.
