@@ -83,20 +83,26 @@ fn label(b: &mut Buf) {
     if NEWBORN.load(Relaxed) {
         b.s("child of ");
     }
-    match level {
-        0 => b.s("host ").udec(pid.into()),
-        1 => b.s("ns ").udec(pid.into()).s(" | host ").udec(outer.into()),
-        n => b
-            .s("ns")
-            .udec(n.into())
-            .byte(b' ')
-            .udec(pid.into())
-            .s(" | ns")
-            .udec((n - 1).into())
-            .byte(b' ')
-            .udec(outer.into()),
-    };
+    // `host P`, `ns P | host O`, `nsN P | nsM O`: the namespace of each
+    // PID, named with its level only where there are two of them.
+    namespace(b, level, level > 1).udec(pid.into());
+    if level > 0 {
+        namespace(b.s(" | "), level - 1, true).udec(outer.into());
+    }
     b.byte(b']');
+}
+
+/// The namespace at `level` as the trace label names it: `host `, `ns `,
+/// or with its number, `nsN `.
+fn namespace(b: &mut Buf, level: u32, numbered: bool) -> &mut Buf {
+    if level == 0 {
+        return b.s("host ");
+    }
+    b.s("ns");
+    if numbered {
+        b.udec(level.into());
+    }
+    b.byte(b' ')
 }
 
 /// Print one trace line, `[who] name(args) = result  (arch #nr)`; with no
