@@ -279,7 +279,8 @@ pub fn sigset(b: &mut Buf, set: u64) {
     let (bits, open) = if count > 32 { (!set, "~[") } else { (set, "[") };
     b.s(open);
     let mut first = true;
-    for sig in 1..=64u32 {
+    // Signals 1 to 64; `1..=64` would cost an out-of-line step (size).
+    for sig in 1..65u32 {
         if bits & (1 << (sig - 1)) != 0 {
             if !first {
                 b.byte(b' ');
