@@ -111,10 +111,15 @@ impl Usage<'_> {
                 .p(t!("unknown option '"))
                 .esc(opt)
                 .p(t!("'; run 'ns-tool --help' for usage")),
-            Usage::UnknownOption(Some(cmd), opt) => b
+            // One arm for both, as they differ in a word (size).
+            Usage::UnknownOption(Some(cmd), word) | Usage::UnexpectedArgument(cmd, word) => b
                 .s(cmd)
-                .p(t!(": unknown option '"))
-                .esc(opt)
+                .p(if matches!(self, Usage::UnknownOption(..)) {
+                    t!(": unknown option '")
+                } else {
+                    t!(": unexpected argument '")
+                })
+                .esc(word)
                 .p(t!("'; run 'ns-tool "))
                 .s(cmd)
                 .p(t!(" --help' for usage")),
@@ -135,13 +140,6 @@ impl Usage<'_> {
                 .p(t!("syscalls: --arch takes x86_64, aarch64 or all, not '"))
                 .esc(value)
                 .p(t!("'")),
-            Usage::UnexpectedArgument(cmd, arg) => b
-                .s(cmd)
-                .p(t!(": unexpected argument '"))
-                .esc(arg)
-                .p(t!("'; run 'ns-tool "))
-                .s(cmd)
-                .p(t!(" --help' for usage")),
             Usage::EmptyCommand => b.p(t!(
                 "pid: '--' must be followed by a COMMAND; e.g. 'ns-tool pid -- sh'"
             )),

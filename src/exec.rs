@@ -169,7 +169,10 @@ fn join<'a>(buf: &'a mut [u8], dir: &[u8], name: &[u8]) -> Option<&'a CStr> {
     buf[dir.len()] = b'/';
     buf[dir.len() + 1..len].copy_from_slice(name);
     buf[len] = 0;
-    CStr::from_bytes_with_nul(&buf[..=len]).ok()
+    // SAFETY: buf[len] is a NUL, so the string ends inside `buf`. (Size:
+    // from_bytes_with_nul would inline a whole memchr; `dir` and `name`
+    // come from C strings and hold no NUL of their own.)
+    Some(unsafe { CStr::from_ptr(buf.as_ptr().cast()) })
 }
 
 #[cfg(test)]

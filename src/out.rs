@@ -49,9 +49,18 @@ static STDOUT_FAILED: AtomicI32 = AtomicI32::new(0);
 #[inline(always)]
 pub fn out(f: impl FnOnce(&mut Buf)) {
     if STDOUT_FAILED.load(Relaxed) == 0 {
-        if let Err(e) = line(STDOUT, f) {
-            STDOUT_FAILED.store(e.into_raw(), Relaxed);
-        }
+        let mut b = Buf::new();
+        f(&mut b);
+        put(&mut b);
+    }
+}
+
+/// Write `b` as a line on standard output, keeping a failure. Not inlined
+/// (size): every [`out`] shares it.
+#[inline(never)]
+fn put(b: &mut Buf) {
+    if let Err(e) = emit(STDOUT, b) {
+        STDOUT_FAILED.store(e.into_raw(), Relaxed);
     }
 }
 

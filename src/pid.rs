@@ -27,7 +27,7 @@ use crate::signals::{Inherited, WATCHED};
 use crate::supervise::{self, Supervisor};
 use crate::sys::names::{put_errno_text, put_signal};
 use crate::sys::{self, trace, Errno, Fd, Fork, SigSet, WaitStatus};
-use crate::text::Buf;
+use crate::text::{Buf, Packed};
 use crate::{exec, ns};
 
 /// What every level of the fork chain needs to know.
@@ -251,39 +251,29 @@ fn in_namespace(plan: &Plan, level: u8, go: Fd) -> Result<i32, Error> {
     if plan.opts.mount_proc {
         ns::mount_proc()?;
     }
+    if plan.opts.init {
+        // The child, PID 2, goes on to run COMMAND below (and, should that
+        // fail, reports it and exits as any level's child does).
+        if let Fork::Parent(command) = fork()? {
+            return init(plan, command);
+        }
+    }
+    supervise::restore(&plan.inherited)?;
     match plan.opts.command {
-        None => {
-            supervise::restore(&plan.inherited)?;
-            demo()
-        }
-        Some(at) if plan.opts.init => init(plan, at),
-        Some(at) => {
-            supervise::restore(&plan.inherited)?;
-            Err(exec::exec(plan.argv, at))
-        }
+        None => demo(),
+        Some(at) => Err(exec::exec(plan.argv, at)),
     }
 }
 
-/// `--init`: stay PID 1 of the namespace, run COMMAND as PID 2 (in our
+/// `--init`: stay PID 1 of the namespace with COMMAND as PID 2 (in our
 /// process group, which has the terminal), pass signals on to it, reap
 /// every process that ends up here, and exit with COMMAND's status. (When
 /// PID 1 exits, the kernel kills what is left.)
-fn init(plan: &Plan, at: usize) -> Result<i32, Error> {
-    match fork()? {
-        Fork::Child => {
-            let e = match supervise::restore(&plan.inherited) {
-                Ok(()) => exec::exec(plan.argv, at),
-                Err(e) => e,
-            };
-            sys::exit_group(e.report())
-        }
-        Fork::Parent(command) => {
-            let mut sup = Supervisor::new(command, plan.what(), plan.inherited.waited(), 1);
-            sup.reap_all = true;
-            let status = sup.run()?;
-            Ok(supervise::exit_code(status, plan.what(), false))
-        }
-    }
+fn init(plan: &Plan, command: i32) -> Result<i32, Error> {
+    let mut sup = Supervisor::new(command, plan.what(), plan.inherited.waited(), 1);
+    sup.reap_all = true;
+    let status = sup.run()?;
+    Ok(supervise::exit_code(status, plan.what(), false))
 }
 
 fn parent_report(child: i32) {
@@ -292,13 +282,11 @@ fn parent_report(child: i32) {
             .dec(child.into())
             .p(t!(" (in parent namespace)"));
     });
-    out(|b| link(b.p(t!("Parent: PID namespace: ")), c"/proc/self/ns/pid"));
-    out(|b| {
-        link(
-            b.p(t!("Parent: PID namespace for children: ")),
-            c"/proc/self/ns/pid_for_children",
-        )
-    });
+    say_link(t!("Parent: PID namespace: "), c"/proc/self/ns/pid");
+    say_link(
+        t!("Parent: PID namespace for children: "),
+        c"/proc/self/ns/pid_for_children",
+    );
 }
 
 fn parent_done(child: i32, status: WaitStatus) -> Result<i32, Error> {
@@ -356,7 +344,7 @@ fn demo() -> Result<i32, Error> {
             .dec(pid.into());
         });
     }
-    out(|b| link(b.p(t!("PID namespace: ")), c"/proc/self/ns/pid"));
+    say_link(t!("PID namespace: "), c"/proc/self/ns/pid");
     out(nspid);
     say(t!(""));
     say(t!("You can verify isolation by checking /proc:"));
@@ -365,6 +353,12 @@ fn demo() -> Result<i32, Error> {
     say(t!("==========================="));
     say(t!(""));
     out::stdout_result().map(|()| if ok { 0 } else { EXIT_FAILURE })
+}
+
+/// One line: `label` and a symbolic link's target (a function of its own,
+/// for size: three lines are built so).
+fn say_link(label: Packed, path: &CStr) {
+    out(|b| link(b.p(label), path));
 }
 
 /// Write a symbolic link's target, or why it could not be read.

@@ -7,18 +7,12 @@ use linux_raw_sys::general::{O_CLOEXEC, O_RDONLY};
 
 use crate::signals::Dispositions;
 use crate::sys::{self, Errno};
-use crate::text::Buf;
+use crate::text::{Buf, Packed};
 
 /// Read `/proc/<pid>/status` (`/proc/self/status` for pid 0) into `buf`;
 /// returns the bytes read.
 pub fn status(pid: i32, buf: &mut [u8]) -> Result<&[u8], Errno> {
-    let mut path = Buf::new();
-    if pid == 0 {
-        path.p(t!("/proc/self/status"));
-    } else {
-        path.p(t!("/proc/")).dec(pid.into()).p(t!("/status"));
-    }
-    read_file(path.c_str().ok_or(Errno::ENAMETOOLONG)?, buf)
+    read_proc(pid, false, t!("/status"), buf)
 }
 
 /// What process `pid` (0: this one) does with each signal.
@@ -36,10 +30,8 @@ pub fn stopped(pid: i32) -> Result<bool, Errno> {
 /// The state letter of process `pid` in `/proc/<pid>/stat` (`R`, `S`,
 /// `T`...); `Err` once it is gone.
 pub fn state(pid: i32) -> Result<u8, Errno> {
-    let mut path = Buf::new();
-    path.p(t!("/proc/")).dec(pid.into()).p(t!("/stat"));
     let mut buf = [0u8; 512];
-    let stat = read_file(path.c_str().ok_or(Errno::ENAMETOOLONG)?, &mut buf)?;
+    let stat = read_proc(pid, false, t!("/stat"), &mut buf)?;
     // "pid (comm) S ...": comm may hold anything, so look after its last ')'.
     let after = stat.iter().rposition(|&b| b == b')').ok_or(Errno::EINVAL)?;
     stat.get(after + 2).copied().ok_or(Errno::EINVAL)
@@ -49,15 +41,8 @@ pub fn state(pid: i32) -> Result<u8, Errno> {
 /// `/proc/<pid>/task/<pid>/children` (a single-threaded process; the
 /// kernel lists children oldest first).
 pub fn first_child(pid: i32) -> Result<i32, Errno> {
-    let mut path = Buf::new();
-    let pid = i64::from(pid);
-    path.p(t!("/proc/"))
-        .dec(pid)
-        .p(t!("/task/"))
-        .dec(pid)
-        .p(t!("/children"));
     let mut buf = [0u8; 64];
-    let text = read_file(path.c_str().ok_or(Errno::ENAMETOOLONG)?, &mut buf)?;
+    let text = read_proc(pid, true, t!("/children"), &mut buf)?;
     let digits = text.split(|&b| b == b' ').next().unwrap_or(b"");
     parse_pid(digits).ok_or(Errno::ESRCH)
 }
@@ -69,6 +54,24 @@ fn parse_pid(digits: &[u8]) -> Option<i32> {
     digits.iter().try_fold(0i32, |n, &d| {
         d.is_ascii_digit().then(|| n * 10 + i32::from(d - b'0'))
     })
+}
+
+/// Read `/proc/<pid><file>` (`/proc/self<file>` for pid 0), or with
+/// `task`, `/proc/<pid>/task/<pid><file>`, into `buf`. One function builds
+/// every path (size).
+fn read_proc(pid: i32, task: bool, file: Packed, buf: &mut [u8]) -> Result<&[u8], Errno> {
+    let mut path = Buf::new();
+    path.p(t!("/proc/"));
+    if pid == 0 {
+        path.p(t!("self"));
+    } else {
+        path.dec(pid.into());
+    }
+    if task {
+        path.p(t!("/task/")).dec(pid.into());
+    }
+    path.p(file);
+    read_file(path.c_str().ok_or(Errno::ENAMETOOLONG)?, buf)
 }
 
 /// One read(2) is enough: /proc makes these files whole on each read, and

@@ -109,11 +109,13 @@ pub const LINE_MAX: usize = 512;
 
 /// A line being written. Text that does not fit is dropped and the line
 /// ends in `...`, so writing never fails.
+#[repr(C)]
 pub struct Buf {
+    /// Bytes written; one more than LINE_MAX once text has been cut (one
+    /// field, so that starting a line is one store).
+    len: usize,
     /// Only `buf[..len]` is ever written or read: nothing to zero first.
     buf: core::mem::MaybeUninit<[u8; LINE_MAX]>,
-    len: usize,
-    cut: bool,
 }
 
 impl Default for Buf {
@@ -128,7 +130,6 @@ impl Buf {
         Buf {
             buf: core::mem::MaybeUninit::uninit(),
             len: 0,
-            cut: false,
         }
     }
 
@@ -149,7 +150,7 @@ impl Buf {
             unsafe { (self.buf.as_mut_ptr() as *mut u8).add(self.len).write(byte) };
             self.len += 1;
         } else {
-            self.cut = true;
+            self.len = LINE_MAX + 1;
         }
         self
     }
@@ -258,9 +259,8 @@ impl Buf {
     /// End the line: a newline, and `...` before it if text was cut.
     #[inline(never)]
     pub fn nl(&mut self) -> &mut Self {
-        if self.cut {
-            self.len = self.len.min(LINE_MAX - 4);
-            self.cut = false;
+        if self.len > LINE_MAX {
+            self.len = LINE_MAX - 4;
             self.b(b"...");
         } else if self.len == LINE_MAX {
             self.len -= 1;
@@ -270,19 +270,23 @@ impl Buf {
 
     /// The text so far.
     pub fn as_bytes(&self) -> &[u8] {
-        // SAFETY: the first `len` bytes have been written.
-        unsafe { core::slice::from_raw_parts(self.buf.as_ptr() as *const u8, self.len) }
+        // SAFETY: the first `len` bytes (at most LINE_MAX) have been written.
+        unsafe {
+            core::slice::from_raw_parts(self.buf.as_ptr() as *const u8, self.len.min(LINE_MAX))
+        }
     }
 
     /// The text so far as a C string (a NUL is added), e.g. a path built
     /// for a system call; `None` if it did not fit.
     #[inline(never)]
     pub fn c_str(&mut self) -> Option<&core::ffi::CStr> {
-        if self.cut || self.len == LINE_MAX {
+        if self.len >= LINE_MAX {
             return None;
         }
         self.byte(0);
-        core::ffi::CStr::from_bytes_until_nul(self.as_bytes()).ok()
+        // SAFETY: the NUL just written ends the string inside `buf`. (Size:
+        // from_bytes_until_nul would inline a whole memchr.)
+        Some(unsafe { core::ffi::CStr::from_ptr(self.buf.as_ptr().cast()) })
     }
 }
 
