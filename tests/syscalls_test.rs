@@ -85,6 +85,11 @@ fn host_column_matches_the_sc_crate() {
         ("getpgid", sc::nr::GETPGID),
         ("ioctl", sc::nr::IOCTL),
         ("exit_group", sc::nr::EXIT_GROUP),
+        ("chdir", sc::nr::CHDIR),
+        ("close_range", sc::nr::CLOSE_RANGE),
+        ("mkdirat", sc::nr::MKDIRAT),
+        ("sync", sc::nr::SYNC),
+        ("reboot", sc::nr::REBOOT),
     ]
     .into();
     let rows = table();

@@ -264,3 +264,80 @@ pub fn tcsetpgrp(fd: i32, pgrp: i32) -> Result<(), Errno> {
     }
     .map(drop)
 }
+
+static CHDIR: Call = Call {
+    sys: rows::chdir,
+    args: args!(Str),
+    ret: Ret::Int,
+};
+
+/// [chdir(2)]: make `path` the working directory.
+///
+/// Syscall number: x86_64 80, aarch64 49.
+///
+/// Errors: `ENOENT`, `ENOTDIR`, `EACCES`.
+///
+/// [chdir(2)]: https://man7.org/linux/man-pages/man2/chdir.2.html
+pub fn chdir(path: &CStr) -> Result<(), Errno> {
+    // SAFETY: `path` is NUL-terminated and outlives the call.
+    unsafe { call(&CHDIR, [path.as_ptr() as usize, 0, 0, 0, 0, 0]) }.map(drop)
+}
+
+static CLOSE_RANGE: Call = Call {
+    sys: rows::close_range,
+    args: args!(Int, Int, Int),
+    ret: Ret::Int,
+};
+
+/// [close_range(2)]: close every descriptor from `first` on.
+///
+/// Syscall number: x86_64 436, aarch64 436 (Linux 5.9).
+///
+/// Errors: `ENOSYS` (an older kernel), `EINVAL`.
+///
+/// [close_range(2)]: https://man7.org/linux/man-pages/man2/close_range.2.html
+pub fn close_from(first: u32) -> Result<(), Errno> {
+    // SAFETY: plain integers; ~0 is "the highest descriptor".
+    unsafe {
+        call(
+            &CLOSE_RANGE,
+            [first as usize, u32::MAX as usize, 0, 0, 0, 0],
+        )
+    }
+    .map(drop)
+}
+
+static MKDIRAT: Call = Call {
+    sys: rows::mkdirat,
+    args: args!(AtFdcwd, Str, Int),
+    ret: Ret::Int,
+};
+
+/// [mkdirat(2)]: create directory `path` with mode 0755.
+///
+/// Syscall number: x86_64 258, aarch64 34 (aarch64 has no plain `mkdir`).
+///
+/// Errors: `EEXIST`, `ENOENT`, `EROFS`, `EACCES`.
+///
+/// [mkdirat(2)]: https://man7.org/linux/man-pages/man2/mkdirat.2.html
+pub fn mkdir(path: &CStr) -> Result<(), Errno> {
+    let at = linux_raw_sys::general::AT_FDCWD;
+    // SAFETY: `path` is NUL-terminated and outlives the call.
+    unsafe { call(&MKDIRAT, [int(at), path.as_ptr() as usize, 0o755, 0, 0, 0]) }.map(drop)
+}
+
+static SYNC: Call = Call {
+    sys: rows::sync,
+    args: args!(),
+    ret: Ret::Int,
+};
+
+/// [sync(2)]: write every filesystem's cached data to its disk.
+///
+/// Syscall number: x86_64 162, aarch64 81.
+///
+/// [sync(2)]: https://man7.org/linux/man-pages/man2/sync.2.html
+pub fn sync() {
+    // SAFETY: no arguments; it cannot fail.
+    let _ = unsafe { call(&SYNC, [0; 6]) };
+}

@@ -58,6 +58,8 @@ pub enum Arg {
     Ioctl,
     /// A prctl option by name.
     Prctl,
+    /// A reboot(2) magic number or command by name.
+    Reboot,
     /// A signal by name.
     Sig,
     /// A pointer to a 64-bit signal set: `[SIGINT ...]`, or `NULL`.

@@ -225,7 +225,9 @@ names! {
     /// The terminal ioctls ns-tool makes.
     IOCTL: linux_raw_sys::ioctl::TIOCGPGRP, linux_raw_sys::ioctl::TIOCSPGRP;
     /// The prctl options ns-tool uses.
-    PRCTL: linux_raw_sys::prctl::PR_SET_PDEATHSIG;
+    PRCTL: linux_raw_sys::prctl::PR_SET_PDEATHSIG, linux_raw_sys::prctl::PR_SET_CHILD_SUBREAPER;
+    /// reboot(2)'s magic numbers and the one command ns-tool gives.
+    REBOOT: g::LINUX_REBOOT_MAGIC1, g::LINUX_REBOOT_MAGIC2, g::LINUX_REBOOT_CMD_POWER_OFF;
 }
 
 /// `si_code` values a trace names.
@@ -313,7 +315,7 @@ mod tests {
             let constant = path.rsplit("::").next().unwrap().trim();
             assert_eq!(constant.as_bytes(), *name, "{path}");
         }
-        let last = PRCTL.start + PRCTL.len;
+        let last = REBOOT.start + REBOOT.len;
         assert_eq!(
             usize::from(last),
             VALUES.len(),

@@ -293,3 +293,57 @@ pub fn getpgid(pid: i32) -> Result<i32, Errno> {
     // SAFETY: a plain integer.
     unsafe { call(&GETPGID, [int(pid), 0, 0, 0, 0, 0]) }.map(|g| g as i32)
 }
+
+static SUBREAPER: Call = Call {
+    sys: rows::prctl,
+    args: args!(Prctl, Int),
+    ret: Ret::Int,
+};
+
+/// [prctl(2)] `PR_SET_CHILD_SUBREAPER`: orphaned descendants are
+/// reparented to this process rather than to PID 1, so it can reap them.
+///
+/// Syscall number: x86_64 157, aarch64 167 (`prctl`).
+///
+/// Errors: `EINVAL` (a kernel before 3.4).
+///
+/// [prctl(2)]: https://man7.org/linux/man-pages/man2/prctl.2.html
+pub fn set_child_subreaper() -> Result<(), Errno> {
+    let option = linux_raw_sys::prctl::PR_SET_CHILD_SUBREAPER as usize;
+    // SAFETY: integer arguments; the rest are zero, as the man page asks.
+    unsafe { call(&SUBREAPER, [option, 1, 0, 0, 0, 0]) }.map(drop)
+}
+
+static REBOOT: Call = Call {
+    sys: rows::reboot,
+    args: args!(Reboot, Reboot, Reboot, Null),
+    ret: Ret::Int,
+};
+
+/// [reboot(2)] `LINUX_REBOOT_CMD_POWER_OFF`: stop the machine and power
+/// it off, at once (call [`super::sync`] first). Returns only on failure.
+///
+/// Syscall number: x86_64 169, aarch64 142.
+///
+/// Errors: `EPERM` (no `CAP_SYS_BOOT`); in a PID namespace other than the
+/// first, it ends that namespace's PID 1 instead of the machine.
+///
+/// [reboot(2)]: https://man7.org/linux/man-pages/man2/reboot.2.html
+pub fn power_off() -> Errno {
+    use linux_raw_sys::general::{
+        LINUX_REBOOT_CMD_POWER_OFF, LINUX_REBOOT_MAGIC1, LINUX_REBOOT_MAGIC2,
+    };
+    let a = [
+        LINUX_REBOOT_MAGIC1 as usize,
+        LINUX_REBOOT_MAGIC2 as usize,
+        LINUX_REBOOT_CMD_POWER_OFF as usize,
+        0,
+        0,
+        0,
+    ];
+    // SAFETY: integer arguments; the fourth is unused by this command.
+    match unsafe { call(&REBOOT, a) } {
+        Err(e) => e,
+        Ok(_) => Errno::EINVAL,
+    }
+}

@@ -72,8 +72,8 @@ rows! {
     openat: "open /proc files (aarch64 has no plain open)",
     close: "close descriptors",
     readlinkat: "read /proc/self/ns/pid (aarch64 has no plain readlink)",
-    prctl: "PR_SET_PDEATHSIG: die with the parent",
-    mount: "--mount-proc: make / private, mount /proc",
+    prctl: "PR_SET_PDEATHSIG: die with the parent; init: be a subreaper",
+    mount: "--mount-proc: make / private, mount /proc; init: /proc, /sys, /dev",
     execve: "run COMMAND",
     kill: "pass signals on to the child",
     rt_sigprocmask: "block the signals the supervisor waits for",
@@ -83,6 +83,11 @@ rows! {
     setpgid: "put COMMAND's job in a process group of its own",
     getpgid: "ns-tool's own process group (aarch64 has no getpgrp)",
     ioctl: "TIOCGPGRP/TIOCSPGRP: hand the terminal to COMMAND and back",
+    chdir: "init: go to /, so it pins no mount",
+    close_range: "init: close what COMMAND inherited",
+    mkdirat: "init on a bare machine: a mount point",
+    sync: "init on a bare machine: flush disks",
+    reboot: "init on a bare machine: power off",
     exit_group: "exit",
 }
 

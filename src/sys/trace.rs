@@ -179,6 +179,7 @@ unsafe fn arg(b: &mut Buf, kind: Arg, a: &[usize; 6], v: usize, ok: Option<usize
             Arg::How => put_enum(b, v as u64, names::HOW),
             Arg::Ioctl => put_enum(b, v as u64, names::IOCTL),
             Arg::Prctl => put_enum(b, v as u64, names::PRCTL),
+            Arg::Reboot => put_enum(b, v as u64, names::REBOOT),
             Arg::Sig => put_signal(b, v as u32),
             Arg::SigSet if v == 0 => {
                 b.p(t!("NULL"));
