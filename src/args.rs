@@ -2,7 +2,8 @@
 //! out. Arguments are raw bytes (Linux argv need not be UTF-8) and are
 //! borrowed, never copied.
 
-use crate::text::Buf;
+use crate::signals::Relay;
+use crate::text::{Buf, Packed};
 
 /// What the user asked for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -13,6 +14,9 @@ pub enum Command {
     Version,
     /// Create a PID namespace: the demonstration, or run a COMMAND in it.
     Pid(PidOpts),
+    /// Be the init (PID 1, or a subreaper) of COMMAND, in no new namespace
+    /// (`newpid` is false).
+    Init(PidOpts),
     /// Print the table of system calls ns-tool makes.
     Syscalls(Arch),
 }
@@ -35,6 +39,8 @@ pub enum Topic {
     General,
     /// `ns-tool pid --help`.
     Pid,
+    /// `ns-tool init --help`.
+    Init,
     /// `ns-tool syscalls --help`.
     Syscalls,
 }
@@ -44,7 +50,8 @@ pub const MAX_NEST: u8 = 32;
 // The usage messages spell the limit out.
 const _: () = assert!(MAX_NEST == 32);
 
-/// Options of `ns-tool pid`.
+/// Options of `ns-tool pid` and `ns-tool init`, which run on one engine
+/// (src/pid.rs).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PidOpts {
     /// `--init`: ns-tool stays PID 1 and runs COMMAND as PID 2.
@@ -60,6 +67,13 @@ pub struct PidOpts {
     pub command: Option<usize>,
     /// `--trace` (before or after `pid`): print every system call.
     pub trace: bool,
+    /// `--pause` (catatonit -P): run no COMMAND, reap, and exit 0 at
+    /// SIGINT or SIGTERM (with `pid`, as the namespace's PID 1).
+    pub pause: bool,
+    /// Create a PID namespace: `pid`, not `init`.
+    pub newpid: bool,
+    /// How signals and the exit status are relayed.
+    pub relay: Relay,
 }
 
 impl Default for PidOpts {
@@ -71,6 +85,9 @@ impl Default for PidOpts {
             nest: 1,
             command: None,
             trace: false,
+            pause: false,
+            newpid: true,
+            relay: Relay::default(),
         }
     }
 }
@@ -88,14 +105,22 @@ pub enum Usage<'a> {
     NestMissing,
     /// `--nest` with a value that is not 1 to 32.
     NestRange(&'a [u8]),
-    /// `--init` with nothing to run.
-    InitWithoutCommand,
+    /// `--init`, or `init`, with nothing to run.
+    InitWithoutCommand(&'static str),
     /// `--` with nothing after it.
-    EmptyCommand,
+    EmptyCommand(&'static str),
     /// `--arch` with a value that is not an architecture ns-tool knows.
     BadArch(&'a [u8]),
     /// A stray word after `syscalls`.
     UnexpectedArgument(&'static str, &'a [u8]),
+    /// An option of this command without its value.
+    NeedsValue(&'static str, &'a [u8]),
+    /// `--exit-zero` with a value that is not an exit status.
+    BadExitCode(&'static str, &'a [u8]),
+    /// `--rewrite` with a value that is not SIGNAL:SIGNAL.
+    BadRewrite(&'static str, &'a [u8]),
+    /// `--pause` and a COMMAND.
+    PauseWithCommand(&'static str),
 }
 
 impl Usage<'_> {
@@ -111,18 +136,36 @@ impl Usage<'_> {
                 .p(t!("unknown option '"))
                 .esc(opt)
                 .p(t!("'; run 'ns-tool --help' for usage")),
-            // One arm for both, as they differ in a word (size).
-            Usage::UnknownOption(Some(cmd), word) | Usage::UnexpectedArgument(cmd, word) => b
+            // One arm for these, as they differ in a few words (size).
+            Usage::UnknownOption(Some(cmd), word)
+            | Usage::UnexpectedArgument(cmd, word)
+            | Usage::NeedsValue(cmd, word) => b
                 .s(cmd)
-                .p(if matches!(self, Usage::UnknownOption(..)) {
-                    t!(": unknown option '")
-                } else {
-                    t!(": unexpected argument '")
+                .p(match self {
+                    Usage::UnknownOption(..) => t!(": unknown option '"),
+                    Usage::NeedsValue(..) => t!(": option '"),
+                    _ => t!(": unexpected argument '"),
                 })
                 .esc(word)
-                .p(t!("'; run 'ns-tool "))
+                .p(if matches!(self, Usage::NeedsValue(..)) {
+                    t!("' needs a value; run 'ns-tool ")
+                } else {
+                    t!("'; run 'ns-tool ")
+                })
                 .s(cmd)
                 .p(t!(" --help' for usage")),
+            Usage::BadExitCode(cmd, value) | Usage::BadRewrite(cmd, value) => b
+                .s(cmd)
+                .p(if matches!(self, Usage::BadExitCode(..)) {
+                    t!(": -e takes an exit status, 0 to 255, not '")
+                } else {
+                    t!(": --rewrite takes SIGNAL:SIGNAL, numbers 1 to 64 (to 0: drop it), not '")
+                })
+                .esc(value)
+                .p(t!("'")),
+            Usage::PauseWithCommand(cmd) => b
+                .s(cmd)
+                .p(t!(": --pause runs no COMMAND; give one or the other")),
             Usage::NestMissing => b.p(t!(
                 "pid: --nest needs a number of levels, 1 to 32; e.g. 'ns-tool pid --nest 3'"
             )),
@@ -133,16 +176,23 @@ impl Usage<'_> {
                 ))
                 .esc(value)
                 .p(t!("'")),
-            Usage::InitWithoutCommand => b.p(t!(
-                "pid: --init needs a COMMAND to run as PID 2; e.g. 'ns-tool pid --init -- sleep 10'"
-            )),
+            Usage::InitWithoutCommand(cmd) => {
+                b.p(if cmd == "pid" {
+                    t!("pid: --init needs a COMMAND to run as PID 2, or --pause; e.g. 'ns-tool pid \
+                    --init -- sleep 10'")
+                } else {
+                    t!("init: needs a COMMAND to run, or --pause; e.g. 'ns-tool init -- sleep 10'")
+                })
+            }
             Usage::BadArch(value) => b
                 .p(t!("syscalls: --arch takes x86_64, aarch64 or all, not '"))
                 .esc(value)
                 .p(t!("'")),
-            Usage::EmptyCommand => b.p(t!(
-                "pid: '--' must be followed by a COMMAND; e.g. 'ns-tool pid -- sh'"
-            )),
+            Usage::EmptyCommand(cmd) => b
+                .s(cmd)
+                .p(t!(": '--' must be followed by a COMMAND; e.g. 'ns-tool "))
+                .s(cmd)
+                .p(t!(" -- sh'")),
         }
     }
 }
@@ -165,87 +215,70 @@ impl Words for &[&[u8]] {
     }
 }
 
-/// An option: its spellings, separated by spaces, what it is, and whether
-/// it takes a value (`--nest 3`, `--nest=3`). One table per command, as
-/// util-linux keeps one `longopts[]`.
-struct Opt {
-    names: &'static str,
-    id: u8,
-    value: bool,
+/// A table of options: one a line, its spellings separated by spaces,
+/// and each line's id, with [`VALUE`] if it takes one (`--nest 3`,
+/// `--nest=3`). One table per command, as util-linux keeps one
+/// `longopts[]`; packed, as a table of `&str`s would cost 24 bytes a line.
+struct Opts {
+    names: Packed,
+    ids: &'static [u8],
 }
+
+/// In an id: the option takes a value.
+const VALUE: u8 = 0x80;
 
 const HELP: u8 = 0;
 const INIT: u8 = 1;
 const TRACE: u8 = 2;
 const MOUNT_PROC: u8 = 3;
 const USER: u8 = 4;
-const NEST: u8 = 5;
-const ARCH: u8 = 6;
+const NEST: u8 = 5 | VALUE;
+const ARCH: u8 = 6 | VALUE;
+const GROUP: u8 = 7;
+const EXIT_ZERO: u8 = 8 | VALUE;
+const REWRITE: u8 = 9 | VALUE;
+const PAUSE: u8 = 10;
+const SUBREAPER: u8 = 11;
 
-const PID_OPTS: &[Opt] = &[
-    Opt {
-        names: "-h --help",
-        id: HELP,
-        value: false,
-    },
-    Opt {
-        names: "--init",
-        id: INIT,
-        value: false,
-    },
-    Opt {
-        names: "--trace",
-        id: TRACE,
-        value: false,
-    },
-    Opt {
-        names: "--mount-proc",
-        id: MOUNT_PROC,
-        value: false,
-    },
-    Opt {
-        names: "-r --user --map-root-user",
-        id: USER,
-        value: false,
-    },
-    Opt {
-        names: "--nest",
-        id: NEST,
-        value: true,
-    },
-];
+const PID_OPTS: Opts = Opts {
+    names: t!("-h --help
+--init
+--trace
+--mount-proc
+-r --user --map-root-user
+--nest
+-g --group
+-e --exit-zero
+--rewrite
+-P --pause"),
+    ids: &[
+        HELP, INIT, TRACE, MOUNT_PROC, USER, NEST, GROUP, EXIT_ZERO, REWRITE, PAUSE,
+    ],
+};
 
-const SYSCALLS_OPTS: &[Opt] = &[
-    Opt {
-        names: "-h --help",
-        id: HELP,
-        value: false,
-    },
-    Opt {
-        names: "--arch",
-        id: ARCH,
-        value: true,
-    },
-];
+/// `init`'s options: tini's, dumb-init's and catatonit's, in ns-tool's
+/// spelling (HELP_INIT says which is which).
+const INIT_OPTS: Opts = Opts {
+    names: t!("-h --help
+--trace
+-g --group
+-e --exit-zero
+-r --rewrite
+-P --pause
+-s --subreaper"),
+    ids: &[HELP, TRACE, GROUP, EXIT_ZERO, REWRITE, PAUSE, SUBREAPER],
+};
+
+const SYSCALLS_OPTS: Opts = Opts {
+    names: t!("-h --help\n--arch"),
+    ids: &[HELP, ARCH],
+};
 
 /// `--arch`'s values.
-const ARCHES: &[Opt] = &[
-    Opt {
-        names: "all",
-        id: 0,
-        value: false,
-    },
-    Opt {
-        names: "x86_64",
-        id: 1,
-        value: false,
-    },
-    Opt {
-        names: "aarch64 arm64",
-        id: 2,
-        value: false,
-    },
-];
+const ARCHES: Opts = Opts {
+    names: t!("all\nx86_64\naarch64 arm64"),
+    ids: &[0, 1, 2],
+};
 
 /// The words not read yet, and where the next one is.
 struct Cursor<'a> {
@@ -279,7 +312,7 @@ impl<'a> Cursor<'a> {
     }
 
     /// The next word, read against the option table `opts`.
-    fn option(&mut self, opts: &[Opt]) -> Next<'a> {
+    fn option(&mut self, opts: &Opts) -> Next<'a> {
         let Some((i, arg)) = self.next() else {
             return Next::End;
         };
@@ -289,24 +322,11 @@ impl<'a> Cursor<'a> {
         if !arg.starts_with(b"-") {
             return Next::Word(i, arg);
         }
-        if let Some(id) = find(arg, opts) {
-            let opt = opts.iter().find(|o| o.id == id);
-            let value = if opt.is_some_and(|o| o.value) {
-                self.next().map(|(_, v)| v)
-            } else {
-                None
-            };
-            return Next::Opt(id, value);
+        match find(arg, opts) {
+            Some((id, None)) if id & VALUE != 0 => Next::Opt(id, self.next().map(|(_, v)| v)),
+            Some((id, value)) => Next::Opt(id, value),
+            None => Next::Unknown(arg),
         }
-        // `--opt=VALUE` for an option that takes one.
-        for opt in opts.iter().filter(|o| o.value) {
-            if let Some(v) = arg.strip_prefix(opt.names.as_bytes()) {
-                if let Some(v) = v.strip_prefix(b"=") {
-                    return Next::Opt(opt.id, Some(v));
-                }
-            }
-        }
-        Next::Unknown(arg)
     }
 }
 
@@ -316,41 +336,39 @@ const SYSCALLS: u8 = 1;
 const TOP_HELP: u8 = 2;
 const VERSION: u8 = 3;
 const TOP_TRACE: u8 = 4;
+const INIT_CMD: u8 = 5;
 
-const COMMANDS: &[Opt] = &[
-    Opt {
-        names: "pid",
-        id: PID,
-        value: false,
-    },
-    Opt {
-        names: "syscalls",
-        id: SYSCALLS,
-        value: false,
-    },
-    Opt {
-        names: "-h --help help",
-        id: TOP_HELP,
-        value: false,
-    },
-    Opt {
-        names: "-V --version",
-        id: VERSION,
-        value: false,
-    },
-    Opt {
-        names: "--trace",
-        id: TOP_TRACE,
-        value: false,
-    },
-];
+const COMMANDS: Opts = Opts {
+    names: t!("pid\ninit\nsyscalls\n-h --help help\n-V --version\n--trace"),
+    ids: &[PID, INIT_CMD, SYSCALLS, TOP_HELP, VERSION, TOP_TRACE],
+};
 
-/// Which entry of `table` names `word`.
-fn find(word: &[u8], table: &[Opt]) -> Option<u8> {
-    table
-        .iter()
-        .find(|o| o.names.as_bytes().split(|&b| b == b' ').any(|n| n == word))
-        .map(|o| o.id)
+/// Which line of `table` names `word`: its id, and for `--opt=VALUE` (an
+/// option that takes one) the value. Compared as the table unpacks.
+fn find<'a>(word: &'a [u8], table: &Opts) -> Option<(u8, Option<&'a [u8]>)> {
+    // How much of `word` the current spelling has matched; MISS once not.
+    const MISS: usize = usize::MAX;
+    let (mut line, mut at) = (0, 0);
+    for c in table.names.unpack().chain(Some(b'\n')) {
+        if c != b' ' && c != b'\n' {
+            at = if at != MISS && word.get(at) == Some(&c) {
+                at + 1
+            } else {
+                MISS
+            };
+            continue;
+        }
+        let id = table.ids[line];
+        if at == word.len() {
+            return Some((id, None));
+        }
+        if at != MISS && id & VALUE != 0 && word[at] == b'=' {
+            return Some((id, Some(&word[at + 1..])));
+        }
+        at = 0;
+        line += usize::from(c == b'\n');
+    }
+    None
 }
 
 /// Parse the arguments after the program name (argv[1..]).
@@ -362,18 +380,20 @@ pub fn parse(words: &dyn Words) -> Result<Command, Usage<'_>> {
         let Some((_, word)) = args.next() else {
             return Err(Usage::MissingCommand);
         };
-        return match find(word, COMMANDS) {
+        return match find(word, &COMMANDS).map(|(id, _)| id) {
             Some(TOP_TRACE) => {
                 trace = true;
                 continue;
             }
-            Some(PID) => parse_pid(args, trace),
+            Some(PID) => parse_run(args, trace, false),
+            Some(INIT_CMD) => parse_run(args, trace, true),
             Some(SYSCALLS) => parse_syscalls(args),
             Some(VERSION) => Ok(Command::Version),
             Some(_) => Ok(Command::Help(
-                match args.next().and_then(|(_, w)| find(w, COMMANDS)) {
-                    Some(PID) => Topic::Pid,
-                    Some(SYSCALLS) => Topic::Syscalls,
+                match args.next().and_then(|(_, w)| find(w, &COMMANDS)) {
+                    Some((PID, _)) => Topic::Pid,
+                    Some((INIT_CMD, _)) => Topic::Init,
+                    Some((SYSCALLS, _)) => Topic::Syscalls,
                     _ => Topic::General,
                 },
             )),
@@ -383,45 +403,81 @@ pub fn parse(words: &dyn Words) -> Result<Command, Usage<'_>> {
     }
 }
 
-/// `pid [OPTIONS] [--] [COMMAND [ARGS...]]`. Options end at `--` or at the
+/// `pid [OPTIONS] [--] [COMMAND [ARGS...]]`, and `init` (`init` true),
+/// whose options are a few of the same. Options end at `--` or at the
 /// first word that is not an option, which starts COMMAND (as with
 /// unshare(1)); everything from there on belongs to COMMAND.
-fn parse_pid(mut args: Cursor<'_>, trace: bool) -> Result<Command, Usage<'_>> {
+fn parse_run(mut args: Cursor<'_>, trace: bool, init: bool) -> Result<Command, Usage<'_>> {
+    let (cmd, table) = if init {
+        ("init", &INIT_OPTS)
+    } else {
+        ("pid", &PID_OPTS)
+    };
     let mut opts = PidOpts {
         trace,
+        newpid: !init,
         ..PidOpts::default()
     };
     loop {
-        match args.option(PID_OPTS) {
+        match args.option(table) {
             Next::End => break,
             Next::DashDash(start) => {
-                opts.command = Some(start.ok_or(Usage::EmptyCommand)?);
+                opts.command = Some(start.ok_or(Usage::EmptyCommand(cmd))?);
                 break;
             }
             Next::Word(at, _) => {
                 opts.command = Some(at);
                 break;
             }
-            Next::Unknown(a) => return Err(Usage::UnknownOption(Some("pid"), a)),
-            Next::Opt(HELP, _) => return Ok(Command::Help(Topic::Pid)),
+            Next::Unknown(a) => return Err(Usage::UnknownOption(Some(cmd), a)),
+            Next::Opt(HELP, _) => {
+                return Ok(Command::Help(if init { Topic::Init } else { Topic::Pid }));
+            }
             Next::Opt(INIT, _) => opts.init = true,
             Next::Opt(TRACE, _) => opts.trace = true,
             Next::Opt(MOUNT_PROC, _) => opts.mount_proc = true,
             Next::Opt(USER, _) => opts.user = true,
-            Next::Opt(_, value) => opts.nest = parse_nest(value.ok_or(Usage::NestMissing)?)?,
+            Next::Opt(NEST, value) => {
+                opts.nest = parse_nest(value.ok_or(Usage::NestMissing)?)?;
+            }
+            // `pid --pause`: the namespace's PID 1 pauses, as under --init.
+            Next::Opt(PAUSE, _) => (opts.pause, opts.init) = (true, !init),
+            Next::Opt(GROUP, _) => opts.relay.group = true,
+            // tini's -s: ns-tool is a subreaper whenever it is not PID 1.
+            Next::Opt(SUBREAPER, _) => {}
+            // The option as written is the last word read.
+            Next::Opt(_, None) => {
+                return Err(Usage::NeedsValue(cmd, args.words.word(args.at - 1)));
+            }
+            Next::Opt(id, Some(v)) => {
+                let ok = if id == EXIT_ZERO {
+                    opts.relay.add_exit_zero(v)
+                } else {
+                    opts.relay.add_rewrite(v)
+                };
+                if !ok {
+                    return Err(if id == EXIT_ZERO {
+                        Usage::BadExitCode(cmd, v)
+                    } else {
+                        Usage::BadRewrite(cmd, v)
+                    });
+                }
+            }
         }
     }
-    if opts.init && opts.command.is_none() {
-        return Err(Usage::InitWithoutCommand);
+    match (opts.pause, opts.command) {
+        (true, Some(_)) => Err(Usage::PauseWithCommand(cmd)),
+        (false, None) if init || opts.init => Err(Usage::InitWithoutCommand(cmd)),
+        _ if init => Ok(Command::Init(opts)),
+        _ => Ok(Command::Pid(opts)),
     }
-    Ok(Command::Pid(opts))
 }
 
 /// `syscalls [--arch x86_64|aarch64|all]`.
 fn parse_syscalls(mut args: Cursor<'_>) -> Result<Command, Usage<'_>> {
     let mut arch = Arch::All;
     loop {
-        let value = match args.option(SYSCALLS_OPTS) {
+        let value = match args.option(&SYSCALLS_OPTS) {
             Next::End => return Ok(Command::Syscalls(arch)),
             Next::Opt(HELP, _) => return Ok(Command::Help(Topic::Syscalls)),
             Next::Opt(_, value) => value.unwrap_or(b""),
@@ -429,7 +485,7 @@ fn parse_syscalls(mut args: Cursor<'_>) -> Result<Command, Usage<'_>> {
             Next::DashDash(_) => return Err(Usage::UnknownOption(Some("syscalls"), b"--")),
             Next::Word(_, a) => return Err(Usage::UnexpectedArgument("syscalls", a)),
         };
-        arch = match find(value, ARCHES) {
+        arch = match find(value, &ARCHES).map(|(id, _)| id) {
             Some(0) => Arch::All,
             Some(1) => Arch::X86_64,
             Some(_) => Arch::Aarch64,
@@ -631,8 +687,8 @@ mod tests {
             p(&["pid", "--frobnicate"]),
             Err(Usage::UnknownOption(Some("pid"), b"--frobnicate"))
         );
-        assert_eq!(p(&["pid", "--init"]), Err(Usage::InitWithoutCommand));
-        assert_eq!(p(&["pid", "--"]), Err(Usage::EmptyCommand));
+        assert_eq!(p(&["pid", "--init"]), Err(Usage::InitWithoutCommand("pid")));
+        assert_eq!(p(&["pid", "--"]), Err(Usage::EmptyCommand("pid")));
     }
 
     #[test]

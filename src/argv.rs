@@ -111,6 +111,29 @@ impl Argv {
         }
     }
 
+    /// Make the environment entry for `key` (which must be there) point to
+    /// `entry` (`KEY=VALUE`), for the execve that follows.
+    ///
+    /// # Safety
+    /// `entry` must outlive every later use of the environment (the
+    /// execve); call it only in a child that is about to exec, as it
+    /// changes what every copy of this `Argv` sees.
+    pub unsafe fn set_env(&self, key: &[u8], entry: &CStr) {
+        let mut p = self.envp as *mut *const c_char;
+        // SAFETY: envp is NULL-terminated, its entries NUL-terminated
+        // strings, and the initial stack is writable.
+        unsafe {
+            while !(*p).is_null() {
+                let var = CStr::from_ptr(*p).to_bytes();
+                if var.strip_prefix(key).is_some_and(|v| v.starts_with(b"=")) {
+                    *p = entry.as_ptr();
+                    return;
+                }
+                p = p.add(1);
+            }
+        }
+    }
+
     /// The value of environment variable `key`, if set.
     pub fn env(&self, key: &[u8]) -> Option<&'static [u8]> {
         let mut p = self.envp;

@@ -18,6 +18,7 @@ pub mod args;
 pub mod argv;
 pub mod error;
 pub mod exec;
+pub mod init;
 pub mod jobs;
 pub mod ns;
 pub mod out;
@@ -41,6 +42,7 @@ Usage: ns-tool [--trace] COMMAND [ARGS...]
 
 Commands:
   pid       a PID namespace: the demonstration, or run a program as its PID 1
+  init      be the PID 1 of a container or VM (as tini, dumb-init, catatonit)
   syscalls  the system calls ns-tool makes, numbered for x86_64 and aarch64
   help CMD  a command's help
 
@@ -79,6 +81,8 @@ Options:
   -r, --user    also a user namespace mapping you to root inside, so no
                 root is needed outside (also --map-root-user)
   --nest N      N nested PID namespaces, 1 to 32
+  -P, -g, -e N, --rewrite S:T
+                as for init (ns-tool init --help), with -P as PID 1
   --trace       print every system call on stderr
 
 Signals reach COMMAND once, Ctrl-Z stops it with ns-tool, fg resumes
@@ -86,6 +90,23 @@ both; a second Ctrl-C or SIGTERM that PID 1 has no handler for kills the
 namespace (docs/signals.md). A COMMAND that changes credentials (setpriv,
 su) outlives a SIGKILLed ns-tool unless --init is used. Without --user,
 needs root (CAP_SYS_ADMIN).
+");
+
+/// Help for `ns-tool init --help`.
+pub const HELP_INIT: Packed = t!("Usage: ns-tool init [OPTIONS] [--] COMMAND [ARGS...]
+
+Be COMMAND's init without a new namespace: PID 1 of a container or VM,
+else a subreaper. Signals are passed on once, orphans reaped; the exit
+status is COMMAND's. A machine's PID 1 also mounts /proc, /sys and /dev,
+and powers off at the end (docs/init.md).
+
+Options:
+  -g, --group        signal COMMAND's process group (tini -g)
+  -e, --exit-zero N  exit 0 when COMMAND exits N (tini -e)
+  -r, --rewrite S:T  pass signal S on as T; T 0 drops it (dumb-init -r)
+  -P, --pause        run nothing; exit 0 on SIGINT/SIGTERM (catatonit -P)
+  -s, --subreaper    accepted (tini -s)
+  --trace            print every system call on stderr
 ");
 
 /// Help for `ns-tool syscalls --help`.
@@ -111,9 +132,10 @@ pub fn main(argv: &argv::Argv) -> i32 {
     let result = match command {
         Command::Help(Topic::General) => version().and_then(|()| print(HELP)),
         Command::Help(Topic::Pid) => print(HELP_PID),
+        Command::Help(Topic::Init) => print(HELP_INIT),
         Command::Version => version().and_then(|()| print(t!("\n"))),
         Command::Help(Topic::Syscalls) => print(HELP_SYSCALLS),
-        Command::Pid(opts) => pid::run(&opts, argv),
+        Command::Pid(opts) | Command::Init(opts) => pid::run(&opts, argv),
         Command::Syscalls(arch) => table::write_table(arch, |b| out::emit(out::STDOUT, b))
             .map(|()| 0)
             .map_err(error::Error::ctx(error::WRITE_STDOUT)),

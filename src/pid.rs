@@ -1,5 +1,7 @@
 //! `ns-tool pid`: create a PID namespace and show, from both sides, what
 //! happens to process IDs; or run a COMMAND as the namespace's PID 1.
+//! Also the engine of `ns-tool init`, which is the same without step 1
+//! (src/init.rs has what only init does).
 //!
 //! 1. unshare(CLONE_NEWPID) (plus CLONE_NEWUSER for `--user`, CLONE_NEWNS
 //!    for `--mount-proc`): this process stays in its PID namespace, but its
@@ -28,7 +30,7 @@ use crate::supervise::{self, Supervisor};
 use crate::sys::names::{put_errno_text, put_signal};
 use crate::sys::{self, trace, Errno, Fd, Fork, SigSet, WaitStatus};
 use crate::text::{Buf, Packed};
-use crate::{exec, ns};
+use crate::{exec, init, ns};
 
 /// What every level of the fork chain needs to know.
 struct Plan<'a> {
@@ -42,7 +44,7 @@ struct Plan<'a> {
 
 impl Plan<'_> {
     fn demo(&self) -> bool {
-        self.opts.command.is_none()
+        self.opts.command.is_none() && !self.opts.pause
     }
 
     /// What to call the child in messages: COMMAND's name, or "child".
@@ -61,10 +63,11 @@ impl Plan<'_> {
 }
 
 /// Job control for the top ns-tool running a COMMAND: its controlling
-/// terminal, if any, and the sentinel that watches COMMAND's group.
+/// terminal, if any, and the sentinel that watches COMMAND's group (when
+/// COMMAND is a namespace's PID 1, which cannot stop by itself).
 struct Job {
     terminal: Terminal,
-    sentinel: Sentinel,
+    sentinel: Option<Sentinel>,
 }
 
 /// Run `ns-tool pid`; returns ns-tool's exit status (the child's).
@@ -75,9 +78,7 @@ pub fn run(opts: &PidOpts, argv: &Argv) -> Result<i32, Error> {
     // Who am I: the trace labels every line with it, and the loop tells
     // its own signals from others by it.
     let me = sys::getpid();
-    // Taken before unshare: inside a new user namespace they read as
-    // the overflow ID until the maps are written.
-    let ids = opts.user.then(|| (sys::getuid(), sys::getgid()));
+    let machine = !opts.newpid && init::prepare(me)?;
     let inherited = supervise::block()?;
     let plan = Plan {
         opts,
@@ -85,17 +86,46 @@ pub fn run(opts: &PidOpts, argv: &Argv) -> Result<i32, Error> {
         inherited,
         me,
     };
-    // Before unshare, so that the sentinel lives in our PID namespace.
+    let result = if opts.pause && !opts.newpid {
+        init::housekeeping();
+        init::pause(inherited.waited())
+    } else {
+        run_job(&plan)
+    };
+    if machine {
+        // A machine's PID 1 never exits, not even on an error.
+        return Ok(init::power_off(result.unwrap_or_else(|e| e.report())));
+    }
+    result
+}
+
+/// Create the namespace and run the job, with the terminal's job control
+/// when there is a terminal.
+#[inline(always)]
+fn run_job(plan: &Plan) -> Result<i32, Error> {
+    let opts = plan.opts;
+    // Taken before unshare: inside a new user namespace they read as
+    // the overflow ID until the maps are written.
+    let ids = opts.user.then(|| (sys::getuid(), sys::getgid()));
+    // A namespace's PID 1 (COMMAND, or ns-tool's --init leading COMMAND's
+    // group) cannot stop by itself: a sentinel sees its Ctrl-Z. Before
+    // unshare, so that the sentinel lives in our PID namespace.
     let job = match (plan.demo(), Terminal::on_stdin()) {
         (false, Some(terminal)) => Some(Job {
             terminal,
-            sentinel: Sentinel::spawn(SigSet(WATCHED.0 & inherited.waited().0), me)?,
+            sentinel: match opts.newpid {
+                true => Some(Sentinel::spawn(
+                    SigSet(WATCHED.0 & plan.inherited.waited().0),
+                    plan.me,
+                )?),
+                false => None,
+            },
         }),
         _ => None,
     };
-    let result = namespace_and_fork(&plan, ids, job.as_ref());
-    if let Some(job) = job {
-        job.sentinel.stop();
+    let result = namespace_and_fork(plan, ids, job.as_ref());
+    if let Some(sentinel) = job.and_then(|j| j.sentinel) {
+        sentinel.stop();
     }
     result
 }
@@ -110,7 +140,9 @@ fn namespace_and_fork(
         // Nowhere to show the demonstration: create nothing.
         out::stdout_result()?;
     }
-    ns::unshare(plan.opts)?;
+    if plan.opts.newpid {
+        ns::unshare(plan.opts)?;
+    }
     if let Some((uid, gid)) = ids {
         ns::map_root(uid, gid)?;
     }
@@ -180,9 +212,11 @@ fn fork_into_namespace(plan: &Plan, level: u8, job: Option<&Job>) -> Result<i32,
             if job.terminal.foreground_at_start == job.terminal.group {
                 job.terminal.hand_to(child);
             }
-            job.sentinel.join(child);
+            if let Some(s) = &job.sentinel {
+                s.join(child);
+                sentinel = s.pid;
+            }
             terminal = Some(job.terminal);
-            sentinel = job.sentinel.pid;
         }
     }
     if plan.demo() && top {
@@ -195,24 +229,34 @@ fn fork_into_namespace(plan: &Plan, level: u8, job: Option<&Job>) -> Result<i32,
     let _ = sys::write(ready.raw(), &child.to_ne_bytes());
     drop(ready);
     drop(go);
+    if !plan.opts.newpid {
+        init::housekeeping();
+    }
     let me = if top { plan.me } else { 1 };
     let mut sup = Supervisor::new(child, plan.what(), plan.inherited.waited(), me);
     sup.depth = plan.depth(level);
-    sup.command_is_init = !plan.opts.init;
+    sup.command_is_init = plan.opts.newpid && !plan.opts.init;
+    // `init` is a PID 1 or a subreaper: orphans come to it.
+    sup.reap_all = !plan.opts.newpid;
     sup.child_leads_group = lead;
     sup.top = top;
     sup.terminal = terminal;
     sup.sentinel = sentinel;
+    sup.relay = plan.opts.relay;
     let status = sup.run();
     if let Some(terminal) = terminal {
         terminal.take_back(child);
     }
     let status = status?;
     if plan.demo() && top {
-        parent_done(child, status)
-    } else {
-        Ok(supervise::exit_code(status, plan.what(), sup.escalated))
+        return parent_done(child, status);
     }
+    let code = supervise::exit_code(status, plan.what(), sup.escalated);
+    Ok(if top {
+        plan.opts.relay.status(code)
+    } else {
+        code
+    })
 }
 
 /// The child's side: arm the parent-death signal, wait for the go-ahead,
@@ -224,7 +268,9 @@ fn in_namespace(plan: &Plan, level: u8, go: Fd) -> Result<i32, Error> {
         // The parent died first: nobody would supervise us.
         return Ok(EXIT_FAILURE);
     }
-    trace::entered_namespace(u32::from_ne_bytes(outer));
+    if plan.opts.newpid {
+        trace::entered_namespace(u32::from_ne_bytes(outer));
+    }
     drop(go);
     failpoint(plan.argv, "child-panic");
     if level < plan.opts.nest {
@@ -251,12 +297,20 @@ fn in_namespace(plan: &Plan, level: u8, go: Fd) -> Result<i32, Error> {
     if plan.opts.mount_proc {
         ns::mount_proc()?;
     }
+    if plan.opts.pause {
+        return crate::init::pause(plan.inherited.waited());
+    }
     if plan.opts.init {
         // The child, PID 2, goes on to run COMMAND below (and, should that
         // fail, reports it and exits as any level's child does).
         if let Fork::Parent(command) = fork()? {
             return init(plan, command);
         }
+    }
+    // `init`: LISTEN_PID=<COMMAND> lives here until the exec.
+    let mut entry = Buf::new();
+    if !plan.opts.newpid {
+        init::listen_pid(plan.argv, &mut entry);
     }
     supervise::restore(&plan.inherited)?;
     match plan.opts.command {
@@ -272,6 +326,7 @@ fn in_namespace(plan: &Plan, level: u8, go: Fd) -> Result<i32, Error> {
 fn init(plan: &Plan, command: i32) -> Result<i32, Error> {
     let mut sup = Supervisor::new(command, plan.what(), plan.inherited.waited(), 1);
     sup.reap_all = true;
+    sup.relay = plan.opts.relay;
     let status = sup.run()?;
     Ok(supervise::exit_code(status, plan.what(), false))
 }

@@ -55,6 +55,93 @@ impl Inherited {
     }
 }
 
+/// What the supervision loop does to signals before passing them on, and
+/// to COMMAND's exit status: the options `init` and `pid` share.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Relay {
+    /// `--group` (tini -g): signal COMMAND's whole process group.
+    pub group: bool,
+    /// `--rewrite S:T` (dumb-init -r): entry S-1 is T, or [`DROP`]; 0
+    /// leaves S as it is.
+    pub rewrite: [u8; 64],
+    /// `--exit-zero N` (tini -e): bit N set: COMMAND's status N means 0.
+    pub exit_zero: [u32; 8],
+}
+
+/// A rewrite to this drops the signal.
+pub const DROP: u8 = 0xff;
+
+impl Default for Relay {
+    fn default() -> Self {
+        Relay {
+            group: false,
+            rewrite: [0; 64],
+            exit_zero: [0; 8],
+        }
+    }
+}
+
+impl Relay {
+    /// What `sig` becomes; `None`: drop it.
+    pub fn signal(&self, sig: u32) -> Option<u32> {
+        match self.rewrite.get(sig as usize - 1).copied() {
+            Some(DROP) => None,
+            Some(0) | None => Some(sig),
+            Some(to) => Some(to.into()),
+        }
+    }
+
+    /// ns-tool's exit status for COMMAND's status `code`.
+    pub fn status(&self, code: i32) -> i32 {
+        let bit = |c: usize| self.exit_zero[c / 32] >> (c % 32) & 1 != 0;
+        match usize::try_from(code) {
+            Ok(c) if c < 256 && bit(c) => 0,
+            _ => code,
+        }
+    }
+
+    /// Take `--rewrite`'s value, `S:T`. False if it is not one.
+    pub fn add_rewrite(&mut self, spec: &[u8]) -> bool {
+        let colon = spec.iter().position(|&b| b == b':').unwrap_or(spec.len());
+        let from = signal_number(&spec[..colon]);
+        let to = spec.get(colon + 1..).and_then(signal_number);
+        match (from, to) {
+            (Some(from @ 1..), Some(to)) => {
+                self.rewrite[from as usize - 1] = if to == 0 { DROP } else { to as u8 };
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Take `--exit-zero`'s value, 0 to 255. False if it is not one.
+    pub fn add_exit_zero(&mut self, code: &[u8]) -> bool {
+        match number(code) {
+            Some(c @ 0..=255) => {
+                self.exit_zero[c as usize / 32] |= 1 << (c % 32);
+                true
+            }
+            _ => false,
+        }
+    }
+}
+
+/// A signal as a user writes it for `--rewrite`: its number, 0 to 64 (as
+/// dumb-init takes it; `ns-tool syscalls` and kill -l list them).
+pub fn signal_number(word: &[u8]) -> Option<u32> {
+    number(word).filter(|&n| n <= 64)
+}
+
+/// A decimal number of at most three digits.
+fn number(digits: &[u8]) -> Option<u32> {
+    if digits.is_empty() || digits.len() > 3 {
+        return None;
+    }
+    digits.iter().try_fold(0, |n, &d| {
+        d.is_ascii_digit().then(|| n * 10 + u32::from(d - b'0'))
+    })
+}
+
 /// What a process does with each signal, from its `/proc/PID/status`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Dispositions {
@@ -120,6 +207,60 @@ mod tests {
         assert!(TERMINATING.contains(SIGINT) && !TERMINATING.contains(10));
         assert!(WATCHED.contains(SIGTSTP) && WATCHED.contains(SIGQUIT));
         assert_eq!(SigSet::of(&[1, 64]).0, 1 | 1 << 63);
+    }
+
+    #[test]
+    fn signals_by_number() {
+        for (word, sig) in [
+            (&b"15"[..], Some(15)),
+            (b"0", Some(0)),
+            (b"64", Some(64)),
+            (b"65", None),
+            (b"TERM", None),
+            (b"SIGTERM", None),
+            (b"", None),
+            (b"-1", None),
+            (b"0015", None),
+        ] {
+            assert_eq!(
+                signal_number(word),
+                sig,
+                "{}",
+                String::from_utf8_lossy(word)
+            );
+        }
+    }
+
+    #[test]
+    fn rewrites_and_drops() {
+        let mut r = Relay::default();
+        assert!(r.add_rewrite(b"15:3") && r.add_rewrite(b"10:0"));
+        assert_eq!(r.signal(SIGTERM), Some(SIGQUIT));
+        assert_eq!(r.signal(10), None);
+        assert_eq!(r.signal(SIGINT), Some(SIGINT));
+        assert_eq!(r.signal(64), Some(64));
+        for bad in [
+            &b"15"[..],
+            b"0:15",
+            b"15:",
+            b":1",
+            b"15:3:1",
+            b"99:1",
+            b"TERM:QUIT",
+        ] {
+            assert!(!r.add_rewrite(bad), "{}", String::from_utf8_lossy(bad));
+        }
+    }
+
+    #[test]
+    fn exit_codes_that_mean_success() {
+        let mut r = Relay::default();
+        assert!(r.add_exit_zero(b"143") && r.add_exit_zero(b"0") && r.add_exit_zero(b"255"));
+        assert_eq!((r.status(143), r.status(255), r.status(1)), (0, 0, 1));
+        for bad in [&b"256"[..], b"-1", b"", b"1x", b"1000"] {
+            assert!(!r.add_exit_zero(bad), "{}", String::from_utf8_lossy(bad));
+        }
+        assert_eq!(Relay::default().status(143), 143);
     }
 
     #[test]

@@ -17,7 +17,7 @@ use linux_raw_sys::general::{
 
 use crate::error::Error;
 use crate::jobs::Terminal;
-use crate::signals::{self, Inherited, JOB_STOP, TERMINATING};
+use crate::signals::{self, Inherited, Relay, JOB_STOP, TERMINATING};
 use crate::sys::names::put_signal;
 use crate::sys::{self, Errno, SigInfo, SigSet, WaitStatus};
 use crate::{out, procfs};
@@ -124,6 +124,9 @@ pub struct Supervisor<'a> {
     /// foreground, so that it goes through its suspend-and-resume once
     /// more and redraws.
     pub redraw: bool,
+    /// `--group`, `--rewrite` (applied by the top ns-tool) and
+    /// `--exit-zero` (applied by the caller).
+    pub relay: Relay,
 }
 
 impl<'a> Supervisor<'a> {
@@ -145,6 +148,7 @@ impl<'a> Supervisor<'a> {
             dropped: 0,
             escalated: false,
             redraw: false,
+            relay: Relay::default(),
         }
     }
 
@@ -191,13 +195,33 @@ impl<'a> Supervisor<'a> {
     /// the top ns-tool, see whether COMMAND dropped it.
     fn pass_on(&mut self, info: &SigInfo) {
         let origin = self.origin(info);
+        // `--rewrite` where signals come in: the levels below get the
+        // rewritten one.
+        let sig = if self.top {
+            self.relay.signal(info.sig)
+        } else {
+            Some(info.sig)
+        };
+        let Some(sig) = sig else {
+            return;
+        };
         if origin == Origin::Elsewhere {
             // ESRCH: the child is already gone; its SIGCHLD is on the way.
-            let _ = sys::kill(self.child, info.sig);
+            let _ = sys::kill(self.target(), sig);
         }
         let judged = matches!(origin, Origin::Elsewhere | Origin::Delivered);
-        if self.top && self.command_is_init && judged && TERMINATING.contains(info.sig) {
-            self.escalate_if_dropped(info.sig, origin);
+        if self.top && self.command_is_init && judged && TERMINATING.contains(sig) {
+            self.escalate_if_dropped(sig, origin);
+        }
+    }
+
+    /// Where passed-on signals go: the child, or with `--group` COMMAND's
+    /// whole process group (ours, if COMMAND shares it).
+    fn target(&self) -> i32 {
+        match (self.relay.group && self.depth == 0, self.child_leads_group) {
+            (true, true) => -self.child,
+            (true, false) => 0,
+            _ => self.child,
         }
     }
 

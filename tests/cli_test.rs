@@ -39,7 +39,7 @@ fn unknown_option() {
 fn pid_option_errors() {
     usage_error(
         &["pid", "--init"],
-        "pid: --init needs a COMMAND to run as PID 2; e.g. 'ns-tool pid --init -- sleep 10'",
+        "pid: --init needs a COMMAND to run as PID 2, or --pause; e.g. 'ns-tool pid --init -- sleep 10'",
     );
     usage_error(
         &["pid", "--"],
@@ -53,6 +53,50 @@ fn pid_option_errors() {
         &["pid", "--nest", "0"],
         "pid: --nest takes 1 to 32 levels (the kernel nests PID namespaces at most 32 deep), \
          not '0'",
+    );
+}
+
+#[test]
+fn init_option_errors() {
+    usage_error(
+        &["init"],
+        "init: needs a COMMAND to run, or --pause; e.g. 'ns-tool init -- sleep 10'",
+    );
+    usage_error(
+        &["init", "--"],
+        "init: '--' must be followed by a COMMAND; e.g. 'ns-tool init -- sh'",
+    );
+    usage_error(
+        &["init", "-P", "--", "true"],
+        "init: --pause runs no COMMAND; give one or the other",
+    );
+    usage_error(
+        &["pid", "--pause", "true"],
+        "pid: --pause runs no COMMAND; give one or the other",
+    );
+    for v in ["256", "-1", "x", "", "1x"] {
+        usage_error(
+            &["init", "-e", v, "--", "true"],
+            &format!("init: -e takes an exit status, 0 to 255, not '{v}'"),
+        );
+    }
+    for v in [
+        "15", "15:", ":3", "65:1", "15:65", "0:1", "TERM:INT", "1:2:3",
+    ] {
+        usage_error(
+            &["init", &format!("--rewrite={v}"), "--", "true"],
+            &format!(
+                "init: --rewrite takes SIGNAL:SIGNAL, numbers 1 to 64 (to 0: drop it), not '{v}'"
+            ),
+        );
+    }
+    usage_error(
+        &["init", "-r"],
+        "init: option '-r' needs a value; run 'ns-tool init --help' for usage",
+    );
+    usage_error(
+        &["init", "--nest", "2", "--", "true"],
+        "init: unknown option '--nest'; run 'ns-tool init --help' for usage",
     );
 }
 
