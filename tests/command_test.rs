@@ -1,5 +1,6 @@
 //! `ns-tool pid [OPTIONS] -- COMMAND`: COMMAND as PID 1, exit statuses,
-//! signals, --init, --mount-proc, --user, --nest and teardown, on the host.
+//! signals, --init, --mount-proc, --user, --nest, the relay options (-g, -e,
+//! --rewrite, --pause) and teardown, on the host.
 
 mod common;
 
@@ -268,4 +269,112 @@ fn nest_over_the_kernel_limit_fails_clearly() {
         "ns-tool: pid: --nest takes 1 to 32 levels (the kernel nests PID namespaces at most \
          32 deep), not '33'\n"
     );
+}
+
+/// `pid` takes init's relay options (src/signals.rs `Relay`), with and
+/// without --init: a TERM to ns-tool arrives as USR1, or not at all.
+#[test]
+fn rewrite_passes_a_signal_on_as_another_or_drops_it() {
+    let script = "trap 'echo got USR1; exit 7' USR1; trap 'echo got TERM; exit 8' TERM; \
+                  echo ready; i=0; while [ $i -lt 40 ]; do sleep 0.05; i=$((i+1)); done; echo timeout";
+    for init in [false, true] {
+        for (rewrite, want, code) in [("15:10", "got USR1\n", 7), ("15:0", "timeout\n", 0)] {
+            let mut args = vec!["pid", "--rewrite", rewrite];
+            if init {
+                args.push("--init");
+            }
+            args.extend(["--", "sh", "-c", script]);
+            let (mut child, _dog) = spawn(&args);
+            let mut out = wait_for_line(&mut child, "ready");
+            kill(child.id(), SIGTERM);
+            let mut rest = String::new();
+            std::io::Read::read_to_string(&mut out, &mut rest).unwrap();
+            let status = child.wait().unwrap();
+            assert_eq!(rest, want, "init={init} {rewrite}");
+            assert_eq!(status.code(), Some(code), "init={init} {rewrite}");
+        }
+    }
+}
+
+#[test]
+fn exit_zero_maps_only_the_statuses_given() {
+    for init in [&[][..], &["--init"]] {
+        for (status, want) in [("3", 0), ("4", 0), ("5", 5), ("0", 0)] {
+            let mut args = vec!["pid", "-e", "3", "--exit-zero=4"];
+            args.extend(init);
+            let script = format!("exit {status}");
+            args.extend(["--", "sh", "-c", &script]);
+            let out = run(&args);
+            assert_eq!(out.status.code(), Some(want), "{args:?}: {out:?}");
+        }
+    }
+}
+
+/// --group: the TERM goes to COMMAND's whole process group, so a
+/// grandchild that shares it hears it too; without, only COMMAND does.
+#[test]
+fn group_signals_the_whole_process_group() {
+    // The grandchild gives up after about 2 s, so that COMMAND ends.
+    let script = "sh -c 'trap \"echo grandchild TERM; exit 1\" TERM; echo ready; i=0; \
+                  while [ $i -lt 40 ]; do sleep 0.05; i=$((i+1)); done' & \
+                  trap 'echo child TERM' TERM; wait; wait; echo end";
+    for init in [false, true] {
+        for group in [false, true] {
+            let mut args = vec!["pid"];
+            if group {
+                args.push("--group");
+            }
+            if init {
+                args.push("--init");
+            }
+            args.extend(["--", "sh", "-c", script]);
+            let (mut child, _dog) = spawn(&args);
+            let mut out = wait_for_line(&mut child, "ready");
+            kill(child.id(), SIGTERM);
+            let mut line = String::new();
+            out.read_line(&mut line).unwrap();
+            let mut rest = line.clone();
+            if group {
+                // Both hear it; the order is the scheduler's.
+                out.read_line(&mut line).unwrap();
+                rest = line;
+            }
+            let mut tail = String::new();
+            std::io::Read::read_to_string(&mut out, &mut tail).unwrap();
+            child.wait().unwrap();
+            let all = format!("{rest}{tail}");
+            assert_eq!(
+                all.contains("grandchild TERM"),
+                group,
+                "init={init} group={group}: {all:?}"
+            );
+            assert!(
+                all.contains("child TERM"),
+                "init={init} group={group}: {all:?}"
+            );
+        }
+    }
+}
+
+/// `pid --pause`: the namespace's PID 1 runs nothing (a pod's infra
+/// container) and ends with 0 at SIGTERM.
+#[test]
+fn pause_holds_the_namespace_until_sigterm() {
+    let (mut child, _dog) = spawn(&["pid", "--pause"]);
+    let pid = child.id();
+    // Its PID 1 (ns-tool's child) is there and pausing.
+    assert!(
+        wait_until(10, || std::fs::read_to_string(format!(
+            "/proc/{pid}/task/{pid}/children"
+        ))
+        .is_ok_and(|c| !c.trim().is_empty())),
+        "no namespace PID 1 under ns-tool"
+    );
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "--pause ended by itself"
+    );
+    kill(pid, SIGTERM);
+    assert_eq!(child.wait().unwrap().code(), Some(0));
 }
