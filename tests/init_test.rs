@@ -21,9 +21,7 @@ use std::sync::mpsc::{channel, Receiver};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-use common::{
-    bin, kill, marker, run, run_as_nobody, sleepers, text, wait_until, watchdog, Watchdog,
-};
+use common::{bin, kill, marker, run_as_nobody, sleepers, text, wait_until, watchdog, Watchdog};
 use linux_raw_sys::general::{
     F_SETFD, SIGCHLD, SIGCONT, SIGHUP, SIGINT, SIGKILL, SIGSTOP, SIGTERM, SIGTSTP, SIGTTIN,
     SIGTTOU, SIGUSR1, SIGUSR2,
@@ -39,6 +37,15 @@ fn ns_tool(args: &[&str]) -> Command {
     cmd
 }
 
+/// Run `ns-tool ARGS...` to the end, with the default signal actions and
+/// no terminal on stdin; its status and output.
+fn output(args: &[&str]) -> std::process::Output {
+    default_signals(&mut ns_tool(args))
+        .stdin(Stdio::null())
+        .output()
+        .expect("spawn ns-tool")
+}
+
 /// A running ns-tool: its stdout line by line, its stderr whole at the end.
 struct Running {
     child: Child,
@@ -50,7 +57,7 @@ struct Running {
 impl Running {
     /// Start `cmd` (stdin from /dev/null: no terminal) under a watchdog.
     fn start(cmd: &mut Command) -> Running {
-        let mut child = cmd
+        let mut child = default_signals(cmd)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -131,6 +138,32 @@ impl Running {
             self.pid()
         );
         found[0]
+    }
+}
+
+/// Start `cmd` with every signal at its default action: ns-tool neither
+/// waits for nor passes on the signals its caller ignored, and these
+/// tests may run under `nohup` or as a background job (SIGHUP, SIGINT
+/// and SIGQUIT ignored).
+fn default_signals(cmd: &mut Command) -> &mut Command {
+    // SAFETY: rt_sigaction is async-signal-safe; the struct is the
+    // kernel's (handler SIG_DFL = 0, flags, restorer, mask).
+    unsafe {
+        cmd.pre_exec(|| {
+            for sig in 1..32 {
+                if sig != SIGKILL && sig != SIGSTOP {
+                    let act = [0usize; 4];
+                    let _ = syscalls::syscall4(
+                        syscalls::Sysno::rt_sigaction,
+                        sig as usize,
+                        act.as_ptr() as usize,
+                        0,
+                        8,
+                    );
+                }
+            }
+            Ok(())
+        })
     }
 }
 
@@ -265,7 +298,7 @@ fn exit_status_is_commands() {
             "ns-tool: sh was killed by signal 9 (SIGKILL)\n",
         ),
     ] {
-        let out = run(&["init", "--", "sh", "-c", script]);
+        let out = output(&["init", "--", "sh", "-c", script]);
         assert_eq!(out.status.code(), Some(code), "{script}: {out:?}");
         assert_eq!(text(&out.stderr), err, "{script}");
     }
@@ -291,7 +324,7 @@ fn exec_failures_exit_127_and_126_with_one_line() {
             ),
         ),
     ] {
-        let out = run(&["init", "--", command]);
+        let out = output(&["init", "--", command]);
         let err = text(&out.stderr);
         assert_eq!(out.status.code(), Some(code), "{command}: {err}");
         assert_eq!(err.lines().count(), 1, "{command}: one line: {err:?}");
@@ -318,7 +351,7 @@ fn exit_zero_maps_the_statuses_named_and_no_other() {
         let mut args = vec!["init"];
         args.extend(opts);
         args.extend(["--", "sh", "-c", script]);
-        let out = run(&args);
+        let out = output(&args);
         assert_eq!(out.status.code(), Some(code), "{opts:?} {script}: {out:?}");
     }
 }
@@ -326,7 +359,7 @@ fn exit_zero_maps_the_statuses_named_and_no_other() {
 #[test]
 fn subreaper_option_of_tini_is_accepted() {
     for opt in ["-s", "--subreaper"] {
-        let out = run(&["init", opt, "--", "sh", "-c", "echo ran; exit 4"]);
+        let out = output(&["init", opt, "--", "sh", "-c", "echo ran; exit 4"]);
         assert_eq!(out.status.code(), Some(4), "{opt}: {out:?}");
         assert_eq!(text(&out.stdout), "ran\n", "{opt}");
     }
@@ -532,7 +565,7 @@ fn without_group_signals_reach_command_alone() {
 /// a child behind (`child`, a shell script), so that it has something to
 /// reap; with stdout to /dev/null (a child holding a pipe would keep it).
 fn pause(opt: &str, child: &str) -> (Child, Watchdog) {
-    let child = Command::new("sh")
+    let child = default_signals(&mut Command::new("sh"))
         .args(["-c", "sh -c \"$2\" & exec \"$0\" init \"$1\""])
         .arg(bin())
         .args([opt, child])
@@ -883,9 +916,9 @@ fn as_nobody_init_works_without_privileges() {
 
 #[test]
 fn pid_takes_the_same_relay_options() {
-    let out = run(&["pid", "-e", "3", "--", "sh", "-c", "exit 3"]);
+    let out = output(&["pid", "-e", "3", "--", "sh", "-c", "exit 3"]);
     assert_eq!(out.status.code(), Some(0), "{out:?}");
-    let out = run(&["pid", "--init", "-e", "3", "--", "sh", "-c", "exit 4"]);
+    let out = output(&["pid", "--init", "-e", "3", "--", "sh", "-c", "exit 4"]);
     assert_eq!(out.status.code(), Some(4), "{out:?}");
     for mode in [&[][..], &["--init"]] {
         let mut opts = vec!["pid"];
