@@ -101,16 +101,22 @@ impl Running {
 
     /// COMMAND's next line of output, or None at its end.
     fn line(&mut self) -> Option<String> {
+        self.line_for("a line")
+    }
+
+    /// COMMAND's next line, which should be `what` (for the message if
+    /// none comes), or None at its end.
+    fn line_for(&mut self, what: &str) -> Option<String> {
         match self.lines.recv_timeout(Duration::from_secs(T)) {
             Ok(line) => Some(line),
             Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => None,
-            Err(e) => panic!("no line from COMMAND within {T} s ({e})"),
+            Err(e) => panic!("no line from COMMAND within {T} s ({e}): waited for {what}"),
         }
     }
 
     /// The next line must be `want`.
     fn expect(&mut self, want: &str) {
-        let got = self.line();
+        let got = self.line_for(want);
         assert_eq!(got.as_deref(), Some(want), "COMMAND's next line");
     }
 
@@ -252,22 +258,22 @@ fn temp(tag: &str) -> PathBuf {
     std::env::temp_dir().join(format!("ns-tool-init-{}-{tag}", std::process::id()))
 }
 
-/// A COMMAND that catches every signal it can (all but SIGKILL, SIGSTOP
-/// and the two glibc keeps for itself) and writes the number of each on
-/// a line of its own; it says "ready" once its handlers are set, and
+/// A COMMAND that counts every signal it gets: it blocks all it can (all
+/// but SIGKILL, SIGSTOP and the two glibc keeps for itself) and takes
+/// them one at a time with sigwaitinfo, so that each queued real-time
+/// signal is a line of its own (Python's handlers would merge them). It
+/// writes the number of each, says "ready" once its mask is set, and
 /// exits 0 after it has written the signal given as its argument.
 const COUNTER: &str = "import os, signal, sys
 last = int(sys.argv[1])
-def h(sig, frame):
-    os.write(1, b'%d\\n' % sig)
-    if sig == last:
-        os._exit(0)
-for s in range(1, 65):
-    if s not in (9, 19, 32, 33):
-        signal.signal(s, h)
+sigs = signal.valid_signals() - {signal.SIGKILL, signal.SIGSTOP}
+signal.pthread_sigmask(signal.SIG_BLOCK, sigs)
 os.write(1, b'ready\\n')
 while True:
-    signal.pause()
+    sig = signal.sigwaitinfo(sigs).si_signo
+    os.write(1, b'%d\\n' % sig)
+    if sig == last:
+        sys.exit(0)
 ";
 
 /// `ns-tool init OPTIONS -- python3 -c COUNTER LAST`.
@@ -382,7 +388,7 @@ fn every_catchable_signal_reaches_command_once() {
     let mut r = Running::ready(&mut counter(&[], SIGTERM));
     for &sig in &sigs {
         kill(r.pid(), sig);
-        let got = r.line();
+        let got = r.line_for(&format!("signal {sig}, passed on to COMMAND"));
         assert_eq!(got, Some(sig.to_string()), "after signal {sig}");
     }
     // SIGCHLD tells ns-tool to reap: COMMAND does not get it.
@@ -404,7 +410,8 @@ fn stops_and_sigcont_reach_a_command_that_catches_them_and_nothing_stops() {
     let command = r.command();
     for sig in [SIGTSTP, SIGTTIN, SIGTTOU, SIGCONT] {
         kill(r.pid(), sig);
-        assert_eq!(r.line(), Some(sig.to_string()), "signal {sig}");
+        let got = r.line_for(&format!("signal {sig}, passed on to COMMAND"));
+        assert_eq!(got, Some(sig.to_string()), "signal {sig}");
         took_and_sleeps(r.pid(), sig);
         // COMMAND handled it and sleeps again: not stopped.
         took_and_sleeps(command, sig);
@@ -536,7 +543,13 @@ fn with_group_signals_reach_the_whole_process_group() {
     for opt in ["-g", "--group"] {
         let (mut r, _) = family(&[opt]);
         kill(r.pid(), SIGTERM);
-        let mut got = vec![r.line().unwrap(), r.line().unwrap()];
+        let first = r.line_for("child 15 or grandchild 15").unwrap();
+        let second = r
+            .line_for(&format!(
+                "a second line, after {first:?}: SIGTERM for the whole group"
+            ))
+            .unwrap();
+        let mut got = vec![first, second];
         got.sort();
         assert_eq!(got, ["child 15", "grandchild 15"], "{opt}");
         kill(r.pid(), SIGUSR2);
