@@ -307,14 +307,17 @@ fn full_screen_under(how: &str, program: &str, shows: &str, quit: &[u8]) {
     pty.wait_for(PROMPT, T).unwrap();
     assert_eq!(pty.run("echo rc=$?", T), "rc=0", "{mode}{program}");
     // The terminal is as the shell left it: canonical mode and echo back.
-    pty.send(b"sleep 0.5\r");
-    pty.wait_foreground(|argv| argv.first() == Some(&&b"sleep"[..]), T)
+    // (A sleep long enough to be seen on a loaded machine; Ctrl-C ends it.)
+    pty.send(b"sleep 30\r");
+    pty.wait_foreground(|argv| argv == [&b"sleep"[..], b"30"], T)
         .unwrap();
     let (icanon, echo, isig) = pty.termios_flags();
     assert!(
         icanon && echo && isig,
         "{mode}{program}: terminal modes restored"
     );
+    pty.send(b"\x03");
+    pty.wait_for(PROMPT, T).unwrap();
 }
 
 #[test]
