@@ -108,6 +108,23 @@ impl Counts {
     }
 }
 
+impl Counts {
+    /// `settled`, once at least `n` lines say `what` (polled for up to
+    /// ten seconds): a loaded machine may take longer than the half
+    /// second `settled` waits before the first one comes.
+    fn reaches(&self, what: &str, n: usize) -> usize {
+        let count = || {
+            std::fs::read_to_string(&self.0)
+                .unwrap_or_default()
+                .lines()
+                .filter(|l| *l == what)
+                .count()
+        };
+        wait_until(10, || count() >= n);
+        self.settled(what)
+    }
+}
+
 impl Drop for Counts {
     fn drop(&mut self) {
         let _ = std::fs::remove_file(&self.0);
@@ -600,12 +617,12 @@ fn init_command_ctrl_c_and_resizes_reach_command_once() {
     pty.wait_for("READY\r\n", T).unwrap();
     for n in 1..=3 {
         pty.send(b"\x03");
-        assert_eq!(counts.settled("INT"), n, "Ctrl-C number {n}, once each");
+        assert_eq!(counts.reaches("INT", n), n, "Ctrl-C number {n}, once each");
     }
     pty.resize(30, 100);
-    assert_eq!(counts.settled("WINCH"), 1, "first resize");
+    assert_eq!(counts.reaches("WINCH", 1), 1, "first resize");
     pty.resize(24, 80);
-    assert_eq!(counts.settled("WINCH"), 2, "second resize");
+    assert_eq!(counts.reaches("WINCH", 2), 2, "second resize");
     pty.send(b"\x1c"); // Ctrl-\: dash ignores SIGQUIT, its sleep dies
     drop(pty);
 }
