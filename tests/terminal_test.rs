@@ -751,3 +751,23 @@ fn init_command_ns_tool_never_stops_handing_the_terminal_over_and_back() {
     }
     pty.run("stty -tostop", T);
 }
+
+#[test]
+fn init_command_gives_the_terminal_back_to_the_script_that_ran_it() {
+    // A script has no job control: it stays in the group the shell made
+    // for it, which ns-tool found in the foreground and handed over to
+    // COMMAND's. Unless ns-tool takes the terminal back, the script's next
+    // read is from the background: SIGTTIN stops it.
+    let mut pty = shell();
+    pty.send(
+        b"sh -c '\"$0\" init -- true; \"$0\" init -- sh -c \"exit 4\"; read x; echo got=$x' $NS\r",
+    );
+    // Typed ahead: the terminal keeps the line for whoever reads it, and
+    // only the script does.
+    pty.send(b"typed\r");
+    pty.wait_for("got=typed", T)
+        .unwrap_or_else(|e| panic!("the script read its line: {e}"));
+    pty.wait_for(PROMPT, T).unwrap();
+    assert_eq!(pty.run("echo rc=$?", T), "rc=0");
+    assert!(!pty.output().contains("Stopped"), "{}", pty.output());
+}
