@@ -353,6 +353,8 @@ fn exit_zero_maps_the_statuses_named_and_no_other() {
         (&["-e", "255"], "exit 255", 0),
         (&["-e", "143"], "exit 143", 0),
         (&["-e", "143"], "exit 142", 142),
+        // As tini: the status of a death by signal, 128+N, maps too.
+        (&["-e", "143"], "kill -TERM $$", 0),
     ] {
         let mut args = vec!["init"];
         args.extend(opts);
@@ -443,6 +445,27 @@ fn rewrite_passes_s_on_as_t() {
         let (code, rest, err) = r.finish();
         assert_eq!(rest, ["12"], "{opt:?}: {err}");
         assert_eq!(code, Some(0), "{opt:?}");
+    }
+}
+
+#[test]
+fn rewrite_applies_to_the_stop_signals_too() {
+    // As in dumb-init, which rewrites every signal it passes on, and as
+    // the help says (`-r S:T`, S from 1 to 64): `-r 20:0` drops SIGTSTP,
+    // `-r 20:10` passes it on as SIGUSR1.
+    for (opt, want) in [("20:10", Some("10")), ("20:0", None)] {
+        let r = Running::ready(&mut counter(&["-r", opt], SIGUSR2));
+        kill(r.pid(), SIGTSTP);
+        took_and_sleeps(r.pid(), SIGTSTP);
+        kill(r.pid(), SIGUSR2);
+        let (code, rest, err) = r.finish();
+        let mut expected: Vec<&str> = want.into_iter().collect();
+        expected.push("12");
+        assert_eq!(
+            rest, expected,
+            "-r {opt}: what COMMAND got for a SIGTSTP: {err}"
+        );
+        assert_eq!(code, Some(0), "-r {opt}");
     }
 }
 
