@@ -173,6 +173,17 @@ fn default_signals(cmd: &mut Command) -> &mut Command {
     }
 }
 
+impl Drop for Running {
+    /// A failed test leaves nothing behind: kill ns-tool (its COMMAND
+    /// dies with it, by PR_SET_PDEATHSIG), even a stopped one.
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
 /// The children of `pid`, from /proc.
 fn children(pid: u32) -> Vec<u32> {
     std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children"))
@@ -502,6 +513,45 @@ fn rewrite_to_0_drops_the_signal() {
     kill(r.pid(), SIGTERM);
     let (code, _, err) = r.finish();
     assert_eq!(code, Some(143), "SIGTERM still passed on: {err}");
+}
+
+#[test]
+fn a_command_stopped_and_continued_by_someone_else_leaves_ns_tool_working() {
+    // No terminal, no job control: someone (a debugger, a person with
+    // kill) stops COMMAND with SIGSTOP and continues it with SIGCONT. As
+    // with tini or dumb-init, ns-tool must go on passing signals and
+    // reaping. (At b424c85 ns-tool stops itself when COMMAND stops, and
+    // stays stopped after COMMAND is continued: SIGTERM is never passed
+    // on until someone continues ns-tool too.)
+    let m = marker(8);
+    let r = Running::start(&mut ns_tool(&["init", "--", "sleep", &m]));
+    let command = r.command();
+    waits_for_signals(r.pid());
+    kill(command, SIGSTOP);
+    assert!(
+        wait_until(T, || state(command) == Some('T')),
+        "COMMAND stopped"
+    );
+    // ns-tool has seen COMMAND stop (its SIGCHLD taken), whatever it did.
+    assert!(
+        wait_until(T, || sigmask(r.pid(), "ShdPnd") & bit(SIGCHLD) == 0
+            && matches!(state(r.pid()), Some('S' | 'T'))),
+        "ns-tool took the SIGCHLD of the stop"
+    );
+    kill(command, SIGCONT);
+    assert!(
+        wait_until(T, || state(command) == Some('S')),
+        "COMMAND runs again"
+    );
+    kill(r.pid(), SIGTERM);
+    assert!(
+        wait_until(T, || state(command).is_none()),
+        "SIGTERM reached COMMAND (ns-tool is in state {:?}, COMMAND {:?})",
+        state(r.pid()),
+        state(command)
+    );
+    let (code, _, err) = r.finish();
+    assert_eq!(code, Some(143), "{err}");
 }
 
 /// A COMMAND that forks a grandchild (same process group), says
