@@ -760,10 +760,11 @@ fn init_command_gives_the_terminal_back_to_the_script_that_ran_it() {
     // read is from the background: SIGTTIN stops it.
     let mut pty = shell();
     pty.send(
-        b"sh -c '\"$0\" init -- true; \"$0\" init -- sh -c \"exit 4\"; read x; echo got=$x' $NS\r",
+        b"sh -c '\"$0\" init -- true; \"$0\" init -- sh -c \"exit 4\"; echo read''ing; \
+          read x; echo got=$x' $NS\r",
     );
-    // Typed ahead: the terminal keeps the line for whoever reads it, and
-    // only the script does.
+    // (Quoted so that the echoed command line does not hold it.)
+    pty.wait_for("reading", T).unwrap();
     pty.send(b"typed\r");
     pty.wait_for("got=typed", T)
         .unwrap_or_else(|e| panic!("the script read its line: {e}"));
