@@ -10,7 +10,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::pty::{cpu_ticks, find_pids, proc_state, Pty, PROMPT};
+use common::pty::{cpu_ticks, find_pids, proc_pgrp, proc_state, Pty, PROMPT};
 use common::{bin, marker, wait_until};
 
 const T: Duration = Duration::from_secs(10);
@@ -105,6 +105,23 @@ impl Counts {
             }
             last = now;
         }
+    }
+}
+
+impl Counts {
+    /// `settled`, once at least `n` lines say `what` (polled for up to
+    /// ten seconds): a loaded machine may take longer than the half
+    /// second `settled` waits before the first one comes.
+    fn reaches(&self, what: &str, n: usize) -> usize {
+        let count = || {
+            std::fs::read_to_string(&self.0)
+                .unwrap_or_default()
+                .lines()
+                .filter(|l| *l == what)
+                .count()
+        };
+        wait_until(10, || count() >= n);
+        self.settled(what)
     }
 }
 
@@ -271,8 +288,15 @@ fn bg_resumes_a_stopped_job_in_the_background() {
 /// back with fg, and quit it with `quit`: it must survive and redraw, and
 /// leave the terminal as it found it.
 fn full_screen(mode: &str, program: &str, shows: &str, quit: &[u8]) {
+    full_screen_under(&format!("pid {mode}"), program, shows, quit);
+}
+
+/// `full_screen` under `ns-tool {how}-- program` (`how`, e.g. "init ",
+/// also names the case in messages).
+fn full_screen_under(how: &str, program: &str, shows: &str, quit: &[u8]) {
+    let mode = how;
     let mut pty = shell();
-    pty.send(format!("$NS pid {mode}-- {program}\r").as_bytes());
+    pty.send(format!("$NS {how}-- {program}\r").as_bytes());
     pty.wait_screen(|s| s.contains(shows), T).unwrap();
     let name = program.split(' ').next().unwrap().as_bytes().to_vec();
     let pid = pty
@@ -300,14 +324,17 @@ fn full_screen(mode: &str, program: &str, shows: &str, quit: &[u8]) {
     pty.wait_for(PROMPT, T).unwrap();
     assert_eq!(pty.run("echo rc=$?", T), "rc=0", "{mode}{program}");
     // The terminal is as the shell left it: canonical mode and echo back.
-    pty.send(b"sleep 0.5\r");
-    pty.wait_foreground(|argv| argv.first() == Some(&&b"sleep"[..]), T)
+    // (A sleep long enough to be seen on a loaded machine; Ctrl-C ends it.)
+    pty.send(b"sleep 30\r");
+    pty.wait_foreground(|argv| argv == [&b"sleep"[..], b"30"], T)
         .unwrap();
     let (icanon, echo, isig) = pty.termios_flags();
     assert!(
         icanon && echo && isig,
         "{mode}{program}: terminal modes restored"
     );
+    pty.send(b"\x03");
+    pty.wait_for(PROMPT, T).unwrap();
 }
 
 #[test]
@@ -531,4 +558,217 @@ fn interactive_shells_as_command_exit_cleanly() {
             );
         }
     }
+}
+
+// `ns-tool init`: no namespace, COMMAND in a process group of its own
+// that gets the terminal; ns-tool hands it over and takes it back.
+
+#[test]
+fn init_command_interactive_shells_exit_cleanly() {
+    for sh in ["dash -i", "bash --norc --noprofile -i"] {
+        let mut pty = shell();
+        pty.send(format!("PS1='i''n$ ' $NS init -- {sh}\r").as_bytes());
+        pty.wait_for("in$ ", T).unwrap();
+        // The shell has the terminal, in the group ns-tool made for it,
+        // which it leads.
+        let name = sh.split(' ').next().unwrap().as_bytes();
+        let inner = pty
+            .wait_foreground(
+                |argv| argv.first() == Some(&name) && argv.last() == Some(&&b"-i"[..]),
+                T,
+            )
+            .unwrap();
+        assert_eq!(
+            pty.foreground_pgrp(),
+            inner as i32,
+            "{sh} leads the foreground group"
+        );
+        assert_eq!(proc_pgrp(inner), Some(inner as i32), "{sh}");
+        // Job control works inside.
+        pty.send(b"sleep 30\r");
+        pty.wait_foreground(|argv| argv == [&b"sleep"[..], b"30"], T)
+            .unwrap();
+        pty.send(b"\x1a");
+        pty.wait_for("Stopped", T).unwrap();
+        pty.wait_for("in$ ", T).unwrap();
+        pty.send(b"fg\r");
+        pty.wait_foreground(|argv| argv == [&b"sleep"[..], b"30"], T)
+            .unwrap();
+        pty.send(b"\x03");
+        pty.wait_for("in$ ", T).unwrap();
+        pty.send(b"exit 0\r");
+        pty.wait_for(PROMPT, T).unwrap();
+        let out = pty.run("echo rc=$?", T);
+        assert_eq!(out, "rc=0", "init {sh}: {}", pty.output());
+        assert!(
+            !pty.output().contains("Cannot set tty process group"),
+            "init {sh}"
+        );
+        // The terminal is the outer shell's again: it reads a line.
+        assert_eq!(pty.run("read x <<<typed; echo $x", T), "typed");
+    }
+}
+
+#[test]
+fn init_command_ctrl_c_and_resizes_reach_command_once() {
+    let counts = Counts::new("init-only");
+    let mut pty = shell();
+    pty.send(format!("$NS init -- {}\r", counts.command()).as_bytes());
+    pty.wait_for("READY\r\n", T).unwrap();
+    for n in 1..=3 {
+        pty.send(b"\x03");
+        assert_eq!(counts.reaches("INT", n), n, "Ctrl-C number {n}, once each");
+    }
+    pty.resize(30, 100);
+    assert_eq!(counts.reaches("WINCH", 1), 1, "first resize");
+    pty.resize(24, 80);
+    assert_eq!(counts.reaches("WINCH", 2), 2, "second resize");
+    pty.send(b"\x1c"); // Ctrl-\: dash ignores SIGQUIT, its sleep dies
+    drop(pty);
+}
+
+/// The shell's last job under `ns-tool init`: ns-tool, and its one child,
+/// COMMAND.
+fn init_job(pty: &mut Pty) -> (u32, u32) {
+    let ns_tool: u32 = pty.run("jobs -p %%", T).trim().parse().expect("a job");
+    let mut found = Vec::new();
+    assert!(
+        wait_until(5, || {
+            found = children(ns_tool);
+            found.len() == 1
+        }),
+        "ns-tool {ns_tool} has one child, COMMAND: {found:?}"
+    );
+    (ns_tool, found[0])
+}
+
+#[test]
+fn init_command_ctrl_z_stops_cat_and_ns_tool_and_fg_resumes_them() {
+    let mut pty = shell();
+    pty.send(b"$NS init -- cat\r");
+    let cat = pty
+        .wait_foreground(|argv| argv == [&b"cat"[..]], T)
+        .unwrap();
+    pty.send(b"hello\r");
+    pty.wait_for("hello\r\nhello\r\n", T).unwrap();
+    for round in 0..2 {
+        pty.send(b"\x1a");
+        pty.wait_for("Stopped", T).unwrap();
+        pty.wait_for(PROMPT, T).unwrap();
+        let (ns_tool, child) = init_job(&mut pty);
+        assert_eq!(child, cat, "cat is ns-tool's child");
+        assert!(
+            wait_until(5, || proc_state(cat) == Some('T')),
+            "round {round}: cat is stopped"
+        );
+        assert!(
+            wait_until(5, || proc_state(ns_tool) == Some('T')),
+            "round {round}: ns-tool is stopped with it"
+        );
+        pty.send(b"fg\r");
+        pty.wait_foreground(|argv| argv == [&b"cat"[..]], T)
+            .unwrap();
+        assert!(
+            wait_until(5, || matches!(proc_state(cat), Some('S' | 'R'))),
+            "round {round}: cat runs again"
+        );
+        assert!(
+            wait_until(5, || matches!(proc_state(ns_tool), Some('S' | 'R'))),
+            "round {round}: ns-tool runs again"
+        );
+        pty.send(format!("again{round}\r").as_bytes());
+        pty.wait_for(&format!("again{round}\r\nagain{round}\r\n"), T)
+            .unwrap();
+    }
+    pty.send(b"\x04"); // Ctrl-D: end of input, cat exits 0
+    pty.wait_for(PROMPT, T).unwrap();
+    assert_eq!(pty.run("echo rc=$?", T), "rc=0");
+}
+
+#[test]
+fn init_command_less_survives_ctrl_z_and_fg() {
+    full_screen_under("init ", "less /etc/services", "Network services", b"q");
+}
+
+#[test]
+fn init_command_a_background_reader_stops_and_fg_lets_it_read() {
+    let mut pty = shell();
+    pty.run("$NS init -- cat &", T);
+    assert!(
+        wait_until(5, || pty.run("jobs", T).contains("Stopped")),
+        "the job shows as stopped"
+    );
+    let (ns_tool, cat) = init_job(&mut pty);
+    assert!(wait_until(5, || proc_state(cat) == Some('T')));
+    assert_eq!(proc_state(ns_tool), Some('T'));
+    pty.send(b"fg\r");
+    pty.wait_foreground(|argv| argv == [&b"cat"[..]], T)
+        .unwrap();
+    pty.send(b"line\r\x04");
+    pty.wait_for("line\r\nline\r\n", T).unwrap();
+    pty.wait_for(PROMPT, T).unwrap();
+    assert_eq!(pty.run("echo rc=$?", T), "rc=0");
+}
+
+#[test]
+fn init_command_ns_tool_never_stops_handing_the_terminal_over_and_back() {
+    // Once COMMAND has the terminal, ns-tool is in the background: taking
+    // the terminal back (tcsetpgrp) would raise SIGTTOU, and so, under
+    // `stty tostop`, would writing its messages or its trace. It keeps
+    // SIGTTOU and SIGTTIN blocked: none of this stops it.
+    let mut pty = shell();
+    for tostop in ["-tostop", "tostop"] {
+        pty.run(&format!("stty {tostop}"), T);
+        for (cmd, rc, says) in [
+            ("$NS init -- sh -c 'exit 3'", 3, ""),
+            (
+                "$NS init -- sh -c 'kill -TERM $$'",
+                143,
+                "ns-tool: sh was killed by signal 15 (SIGTERM)",
+            ),
+            ("$NS --trace init -- true", 0, "exit_group(0)"),
+            ("$NS init -e 5 -- sh -c 'read x; exit $x'", 0, ""),
+        ] {
+            pty.send(format!("{cmd}\r").as_bytes());
+            if cmd.contains("read x") {
+                pty.wait_foreground(|argv| argv.first() == Some(&&b"sh"[..]), T)
+                    .unwrap();
+                pty.send(b"5\r");
+            }
+            pty.wait_for(PROMPT, T)
+                .unwrap_or_else(|e| panic!("{tostop} {cmd}: {e}"));
+            let out = pty.run("echo rc=$?", T);
+            assert_eq!(out, format!("rc={rc}"), "{tostop} {cmd}: {}", pty.output());
+            assert!(pty.output().contains(says), "{tostop} {cmd}");
+            assert!(
+                !pty.output().contains("Stopped"),
+                "{tostop} {cmd}: ns-tool stopped: {}",
+                pty.output()
+            );
+            // The shell has the terminal back: it reads.
+            assert_eq!(pty.run("read x <<<back; echo $x", T), "back");
+        }
+    }
+    pty.run("stty -tostop", T);
+}
+
+#[test]
+fn init_command_gives_the_terminal_back_to_the_script_that_ran_it() {
+    // A script has no job control: it stays in the group the shell made
+    // for it, which ns-tool found in the foreground and handed over to
+    // COMMAND's. Unless ns-tool takes the terminal back, the script's next
+    // read is from the background: SIGTTIN stops it.
+    let mut pty = shell();
+    pty.send(
+        b"sh -c '\"$0\" init -- true; \"$0\" init -- sh -c \"exit 4\"; echo read''ing; \
+          read x; echo got=$x' $NS\r",
+    );
+    // (Quoted so that the echoed command line does not hold it.)
+    pty.wait_for("reading", T).unwrap();
+    pty.send(b"typed\r");
+    pty.wait_for("got=typed", T)
+        .unwrap_or_else(|e| panic!("the script read its line: {e}"));
+    pty.wait_for(PROMPT, T).unwrap();
+    assert_eq!(pty.run("echo rc=$?", T), "rc=0");
+    assert!(!pty.output().contains("Stopped"), "{}", pty.output());
 }
