@@ -23,6 +23,7 @@
 //! * [`assert`]: the checks, whose failures carry the guest's console.
 
 pub mod assert;
+pub mod bare;
 pub mod initramfs;
 pub mod kernel;
 pub mod protocol;
@@ -385,6 +386,8 @@ impl Vm {
             arch,
             kernel: &kernel,
             initrd: &initrd,
+            rdinit: "/init",
+            init_args: &[],
             accel,
             timeout,
         })?;
