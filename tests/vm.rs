@@ -282,10 +282,14 @@ const COUNT_SLEEPS: &str = "count() { for f in /proc/[0-9]*/cmdline; do tr '\\0'
 
 /// The boot where the kernel itself starts ns-tool as the machine's PID 1:
 /// `rdinit=/bin/ns-tool -- init /check 7` on its command line, no vm-init,
-/// and an initramfs with no /dev/console and nothing to mount on (no /proc,
-/// /sys or /dev). /check reports what ns-tool set up and exits 7.
+/// and an initramfs with nothing to mount on (no /proc or /sys; /dev only
+/// from the kernel's built-in initramfs) and no console the kernel can
+/// open, so that init starts without fds 0-2. /check reports what ns-tool
+/// set up and exits 7.
 static KERNEL_INIT: SharedBareBoot = SharedBareBoot::new("kernel-init", |vm: &mut BareVm| {
-    with_busybox(vm).file("/check", 0o755, CHECK.as_bytes().to_vec());
+    with_busybox(vm)
+        .no_console()
+        .file("/check", 0o755, CHECK.as_bytes().to_vec());
     vm.init_args(["init", "/check", "7"]);
 });
 
@@ -293,7 +297,7 @@ static KERNEL_INIT: SharedBareBoot = SharedBareBoot::new("kernel-init", |vm: &mu
 /// parent, the three mounts, fds 0-2; exits with its first argument.
 const CHECK: &str = r#"#!/bin/sh
 PATH=/bin
-echo "check: args $*"
+echo "check: args $*, on $(uname -m)"
 echo "check: init's argv $(tr '\0' ' ' </proc/1/cmdline)"
 [ $$ != 1 ] && echo "check: not PID 1; parent $PPID"
 [ -e /sys/kernel ] && echo "check: /sys/kernel exists"
@@ -326,14 +330,14 @@ static KERNEL_INIT_SIGNAL: SharedBareBoot =
 static KERNEL_INIT_MISSING: SharedBareBoot =
     SharedBareBoot::new("kernel-init-missing", |vm: &mut BareVm| {
         vm.usual_layout()
-            .init_args(["init", "/no/such/command", "x"]);
+            .init_args(["--trace", "init", "/no/such/command", "x"]);
     });
 
 /// busybox in the initramfs of a kernel-started ns-tool, with the links
 /// its scripts use (no /init runs `busybox --install` there).
 fn with_busybox(vm: &mut BareVm) -> &mut BareVm {
     vm.file("/bin/busybox", 0o755, busybox(vm.arch()));
-    for applet in ["sh", "tr", "grep", "cut", "readlink", "sleep", "cat"] {
+    for applet in ["sh", "tr", "grep", "readlink", "sleep", "uname"] {
         vm.symlink(&format!("/bin/{applet}"), "busybox");
     }
     vm
@@ -403,6 +407,7 @@ on_both_arches!(
     kernel_init_mounts,
     kernel_init_signalled_command,
     kernel_init_missing_command,
+    kernel_init_trace_is_the_archs,
 );
 
 /// What `ns-tool pid` prints when it succeeds, as root: `child` is the
@@ -831,21 +836,22 @@ fn init_forwards_term_once(arch: Arch) {
 fn kernel_starts_init(arch: Arch) {
     let boot = KERNEL_INIT.get(arch);
     boot.powered_off()
-        .console_contains("check: args 7\n")
+        .console_contains(&format!("check: args 7, on {}\n", arch.name()))
         .console_contains("check: init's argv /bin/ns-tool init /check 7 \n")
         .console_contains("check: not PID 1; parent 1\n")
         .console_contains(&powering_off(7));
 }
 
-/// ... with nothing to mount on and no /dev/console in the initramfs:
-/// ns-tool made /proc, /sys and /dev, mounted proc, sysfs and devtmpfs
-/// there (nosuid, nodev, noexec but for /dev), and opened /dev/console as
-/// fds 0, 1 and 2. What user space printed, exactly: no other message
-/// from ns-tool (e.g. a failed mount).
+/// ... with nothing to mount on and no console for init (the kernel said
+/// so): ns-tool made /proc and /sys, mounted proc, sysfs and devtmpfs
+/// (nosuid, nodev, noexec but for /dev), and opened the devtmpfs's
+/// /dev/console as fds 0, 1 and 2. What user space printed, exactly: no
+/// other message from ns-tool (e.g. a failed mount).
 fn kernel_init_mounts(arch: Arch) {
     let boot = KERNEL_INIT.get(arch);
-    boot.user_output_eq(&format!(
-        "check: args 7
+    boot.console_contains(ns_tool_vm::bare::NO_INITIAL_CONSOLE)
+        .user_output_eq(&format!(
+            "check: args 7, on {}
 check: init's argv /bin/ns-tool init /check 7 \ncheck: not PID 1; parent 1
 check: /sys/kernel exists
 check: /dev/null is a character device
@@ -856,8 +862,9 @@ check: proc on /proc, nosuid nodev noexec
 check: sysfs on /sys, nosuid nodev noexec
 check: devtmpfs on /dev, nosuid
 {}",
-        powering_off(7)
-    ));
+            arch.name(),
+            powering_off(7)
+        ));
 }
 
 /// A signal that kills COMMAND: a grandchild's SIGTERM to PID 1 is passed
@@ -879,4 +886,40 @@ fn kernel_init_missing_command(arch: Arch) {
     boot.powered_off()
         .console_contains("ns-tool: execve(/no/such/command): No such file or directory (ENOENT)")
         .console_contains(&powering_off(127));
+}
+
+/// `--trace` of the machine's init names each call with the guest's own
+/// numbers (each arch boots its own static build): the mounts, the check
+/// of the first PID namespace, the fork and the sync before power-off.
+fn kernel_init_trace_is_the_archs(arch: Arch) {
+    let boot = KERNEL_INIT_MISSING.get(arch);
+    let (mount, readlinkat, fork, sync) = match arch {
+        Arch::X86_64 => ("x86_64 #165", "x86_64 #267", "fork() = ", "x86_64 #162"),
+        Arch::Aarch64 => (
+            "aarch64 #40",
+            "aarch64 #78",
+            "clone(SIGCHLD, NULL, NULL, NULL, NULL) = ",
+            "aarch64 #81",
+        ),
+    };
+    let mut b = boot.console_contains("[host 1] getpid() = 1  (");
+    for want in [
+        format!(
+            "[host 1] mount(\"proc\", \"/proc\", \"proc\", MS_NOSUID|MS_NODEV|MS_NOEXEC, NULL) = 0  ({mount})\n"
+        ),
+        format!(
+            "[host 1] readlinkat(AT_FDCWD, \"/proc/self/ns/pid\", \"pid:[4026531836]\", 32) = 16  ({readlinkat})\n"
+        ),
+        format!(
+            "[host 1] mount(\"sysfs\", \"/sys\", \"sysfs\", MS_NOSUID|MS_NODEV|MS_NOEXEC, NULL) = 0  ({mount})\n"
+        ),
+        format!(
+            "[host 1] mount(\"devtmpfs\", \"/dev\", \"devtmpfs\", MS_NOSUID, NULL) = 0  ({mount})\n"
+        ),
+        format!("[host 1] {fork}"),
+        format!("[host 1] sync() = 0  ({sync})\n"),
+    ] {
+        b = b.console_contains(&want);
+    }
+    keep(arch, "init-trace", &boot.user_output());
 }

@@ -29,6 +29,11 @@ pub const POWER_DOWN: &str = "reboot: Power down";
 pub const INIT_EXITED: &str = "Attempted to kill init!";
 pub const KERNEL_PANIC: &str = "Kernel panic";
 
+/// What `/dev/console` points to with [`BareVm::no_console`].
+pub const NO_CONSOLE: &str = "/nonexistent-console";
+/// The kernel's complaint when it could not open a console for init.
+pub const NO_INITIAL_CONSOLE: &str = "Warning: unable to open an initial console.";
+
 /// A VM whose PID 1 is ns-tool, started by the kernel.
 pub struct BareVm {
     arch: Arch,
@@ -37,14 +42,15 @@ pub struct BareVm {
     files: Vec<(String, u32, Vec<u8>)>,
     symlinks: Vec<(String, String)>,
     usual_layout: bool,
+    no_console: bool,
     timeout: Option<Duration>,
 }
 
 impl BareVm {
     /// `name` names the boot in logs and messages. By default the
-    /// initramfs holds only `/bin/ns-tool`: no `/dev/console` (so the
-    /// kernel opens no standard descriptors for init) and no `/proc`,
-    /// `/sys` or `/dev` to mount on.
+    /// initramfs holds only `/bin/ns-tool`: no `/proc` or `/sys` to mount
+    /// on; `/dev` and `/dev/console` come from the kernel's built-in
+    /// initramfs.
     pub fn new(arch: Arch, name: &str) -> BareVm {
         BareVm {
             arch,
@@ -53,6 +59,7 @@ impl BareVm {
             files: Vec::new(),
             symlinks: Vec::new(),
             usual_layout: false,
+            no_console: false,
             timeout: None,
         }
     }
@@ -93,6 +100,18 @@ impl BareVm {
         self
     }
 
+    /// Leave init without a console: no standard descriptors at all.
+    /// The initramfs alone cannot do that, since the kernel unpacks it over
+    /// its built-in one, which has `/dev/console` (usr/default_cpio_list);
+    /// but an entry of another type replaces a node, so `/dev/console`
+    /// becomes a dangling symbolic link: the kernel cannot open it ("Warning:
+    /// unable to open an initial console.") and starts init with fds 0, 1
+    /// and 2 closed.
+    pub fn no_console(&mut self) -> &mut Self {
+        self.no_console = true;
+        self
+    }
+
     /// The boot's wall-clock limit (default: [`crate::boot_timeout`]).
     pub fn timeout(&mut self, t: Duration) -> &mut Self {
         self.timeout = Some(t);
@@ -104,6 +123,9 @@ impl BareVm {
         let mut dirs = vec!["bin".to_string()];
         if self.usual_layout {
             dirs.extend(["dev", "proc", "sys"].map(String::from));
+        }
+        if self.no_console {
+            dirs.push("dev".into());
         }
         let paths = self.files.iter().map(|(p, _, _)| p);
         for path in paths.chain(self.symlinks.iter().map(|(p, _)| p)) {
@@ -118,7 +140,9 @@ impl BareVm {
         for d in &dirs {
             c.dir(d, 0o755);
         }
-        if self.usual_layout {
+        if self.no_console {
+            c.symlink("dev/console", NO_CONSOLE);
+        } else if self.usual_layout {
             c.char_dev("dev/console", 0o600, 5, 1);
         }
         c.file(NS_TOOL, 0o755, ns_tool);
@@ -143,8 +167,7 @@ impl BareVm {
         };
         let kernel = kernel::locate(arch, &crate::repo_root())?;
         qemu::find_qemu(arch)?;
-        let bin = crate::ns_tool_binary(arch)?;
-        let ns_tool = std::fs::read(&bin).map_err(|e| format!("{}: {e}", bin.display()))?;
+        let ns_tool = crate::read_guest_program(arch, &crate::ns_tool_binary(arch)?)?;
 
         let dir = crate::log_dir();
         std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
@@ -189,10 +212,7 @@ impl BareVm {
         let boot = BareBoot {
             arch,
             name: self.name.clone(),
-            description: format!(
-                "the kernel starts {NS_TOOL} {} as PID 1",
-                self.args.join(" ")
-            ),
+            description: format!("rdinit={NS_TOOL} -- {}", qemu::init_args(&self.args)?),
             console,
             status: run.status,
             timeout,
@@ -329,10 +349,22 @@ impl BareBoot {
 
     /// What user space printed, exactly (kernel messages left out).
     pub fn user_output_eq(&self, want: &str) -> &Self {
-        self.check(
-            &format!("user space to print exactly:\n{want}"),
-            self.user_output() == want,
-        )
+        let got = self.user_output();
+        if got == want {
+            return self;
+        }
+        let first = want
+            .lines()
+            .zip(got.lines())
+            .position(|(w, g)| w != g)
+            .unwrap_or(want.lines().count().min(got.lines().count()));
+        self.fail(&format!(
+            "user space to print exactly:\n{want}--- it printed:\n{got}--- first difference in \
+             line {}: expected {:?}, got {:?}",
+            first + 1,
+            want.lines().nth(first),
+            got.lines().nth(first)
+        ))
     }
 
     /// One line on stderr per boot, past libtest's capture, as
@@ -411,5 +443,8 @@ mod tests {
             assert!(a.contains(name), "{name:?} missing");
         }
         assert!(a.find("dev\0").unwrap() < a.find("dev/console\0").unwrap());
+        vm.no_console();
+        let a = String::from_utf8_lossy(&vm.initramfs(b"NSTOOL")).into_owned();
+        assert!(a.contains("dev/console\0\0\0/nonexistent-console"), "{a:?}");
     }
 }
