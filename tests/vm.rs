@@ -7,8 +7,10 @@
 //! one line on what to install; they never pass by skipping.
 //!
 //! Each boot serves several scenarios: the scenarios that can share a boot
-//! add their steps to `SHARED`, and each test checks its own steps. See
-//! docs/testing.md, "Adding a scenario".
+//! add their steps to `SHARED`, and each test checks its own steps. The
+//! `kernel-init*` boots have no /init and no steps: the kernel starts
+//! `ns-tool init` itself (`SharedBareBoot`), and their tests check the
+//! console and the power-off. See docs/testing.md, "Adding a scenario".
 
 use ns_tool_vm::bare::{BareVm, SharedBareBoot};
 use ns_tool_vm::{Arch, Assert, Boot, SharedBoot, Vm, NOBODY};
@@ -120,6 +122,12 @@ static COMMANDS: SharedBoot = SharedBoot::new("commands", |vm: &mut Vm| {
         .run("nest 3", ["pid", "--nest", "3"])
         .run("nest 33", ["pid", "--nest", "33"])
         .run("trace", ["--trace", "pid"])
+        .file("/subreaper", 0o755, SUBREAPER.as_bytes().to_vec())
+        .command_as(
+            "init as subreaper",
+            0,
+            ["/bin/ns-tool", "init", "/subreaper"],
+        )
         .command_as("mounts before init", 0, ["cat", "/proc/self/mountinfo"])
         .run(
             "init in a pid namespace",
@@ -183,6 +191,22 @@ static COMMANDS: SharedBoot = SharedBoot::new("commands", |vm: &mut Vm| {
             ],
         );
 });
+
+/// COMMAND of `ns-tool init` where it is not PID 1: an orphaned `cat`,
+/// blocked on a FIFO, comes to ns-tool, the subreaper (not to /init), and
+/// is reaped when the FIFO lets it end. Lists ns-tool's children with
+/// their state, during and after.
+const SUBREAPER: &str = r#"#!/bin/sh
+kids() { cat /proc/[0-9]*/stat 2>/dev/null | while read -r pid comm state ppid rest; do
+  [ "$ppid" = "$PPID" ] && echo "$comm $state"; done | sort; }
+mkfifo /tmp/subreaper
+sh -c 'cat /tmp/subreaper >/dev/null &'
+sleep 0.2
+echo "during:" $(kids)
+echo bye >/tmp/subreaper
+sleep 0.5
+echo "after:" $(kids)
+"#;
 
 /// A shell function for the guest: `child_of P` prints the PIDs whose
 /// parent is P (busybox has no pgrep), from /proc/*/stat.
@@ -403,6 +427,7 @@ on_both_arches!(
     init_in_a_pid_namespace,
     init_reaps_in_a_pid_namespace,
     init_forwards_term_once,
+    init_as_subreaper,
     kernel_starts_init,
     kernel_init_mounts,
     kernel_init_signalled_command,
@@ -826,6 +851,17 @@ fn init_forwards_term_once(arch: Arch) {
     boot.step("term to a namespace's init")
         .success()
         .stdout_eq("init=ns-tool\ngot TERM\nbye\nstatus=5\n")
+        .stderr_eq("");
+}
+
+/// `ns-tool init` where it is not PID 1 (a child of /init) is a child
+/// subreaper: the orphan `cat` becomes its child, not /init's, and is
+/// reaped once it ends (no `Z` left); nothing said, status 0.
+fn init_as_subreaper(arch: Arch) {
+    let boot = COMMANDS.get(arch);
+    boot.step("init as subreaper")
+        .success()
+        .stdout_eq("during: (cat) S (subreaper) S\nafter: (subreaper) S\n")
         .stderr_eq("");
 }
 

@@ -20,7 +20,9 @@
 //! * [`wire`]: the plan and the framed console protocol, shared with
 //!   `/init`;
 //! * [`protocol`]: reading the console back into per-step results;
-//! * [`assert`]: the checks, whose failures carry the guest's console.
+//! * [`assert`]: the checks, whose failures carry the guest's console;
+//! * [`bare`]: boots without /init, where the kernel starts ns-tool itself
+//!   as the machine's PID 1 (`ns-tool init`), checked on the console.
 
 pub mod assert;
 pub mod bare;
