@@ -7,9 +7,12 @@
 //! one line on what to install; they never pass by skipping.
 //!
 //! Each boot serves several scenarios: the scenarios that can share a boot
-//! add their steps to `SHARED`, and each test checks its own steps. See
-//! docs/testing.md, "Adding a scenario".
+//! add their steps to `SHARED`, and each test checks its own steps. The
+//! `kernel-init*` boots have no /init and no steps: the kernel starts
+//! `ns-tool init` itself (`SharedBareBoot`), and their tests check the
+//! console and the power-off. See docs/testing.md, "Adding a scenario".
 
+use ns_tool_vm::bare::{BareVm, SharedBareBoot};
 use ns_tool_vm::{Arch, Assert, Boot, SharedBoot, Vm, NOBODY};
 
 /// The boot most scenarios share: ns-tool run by /init, as root and as
@@ -118,8 +121,105 @@ static COMMANDS: SharedBoot = SharedBoot::new("commands", |vm: &mut Vm| {
         )
         .run("nest 3", ["pid", "--nest", "3"])
         .run("nest 33", ["pid", "--nest", "33"])
-        .run("trace", ["--trace", "pid"]);
+        .run("trace", ["--trace", "pid"])
+        .file("/subreaper", 0o755, SUBREAPER.as_bytes().to_vec())
+        .command_as(
+            "init as subreaper",
+            0,
+            ["/bin/ns-tool", "init", "/subreaper"],
+        )
+        .command_as("mounts before init", 0, ["cat", "/proc/self/mountinfo"])
+        .run(
+            "init in a pid namespace",
+            [
+                "pid",
+                "--",
+                "/bin/ns-tool",
+                "init",
+                "--",
+                "sh",
+                "-c",
+                "echo pid=$$ ppid=$PPID; exit 7",
+            ],
+        )
+        .command_as(
+            "unshare -pf init",
+            0,
+            [
+                "unshare",
+                "-p",
+                "-f",
+                "/bin/ns-tool",
+                "init",
+                "--",
+                "sh",
+                "-c",
+                "echo pid=$$ ppid=$PPID; exit 9",
+            ],
+        )
+        .command_as("mounts after init", 0, ["cat", "/proc/self/mountinfo"])
+        .command_as(
+            "no /sys after init",
+            0,
+            ["sh", "-c", "[ -e /sys ]; echo sys=$?"],
+        )
+        .run(
+            "init reaps in a pid namespace",
+            [
+                "pid",
+                "--mount-proc",
+                "--",
+                "/bin/ns-tool",
+                "init",
+                "--",
+                "sh",
+                "-c",
+                "sh -c 'sleep 0.1 &'; sleep 0.6; cat /proc/[0-9]*/stat",
+            ],
+        )
+        .command_as(
+            "term to a namespace's init",
+            0,
+            [
+                "sh",
+                "-c",
+                &format!(
+                    "{CHILD_OF} ns-tool pid -- /bin/ns-tool init -- sh -c '{TERM_COUNTER}' & \
+                     p=$!; sleep 1; i=$(child_of $p); echo init=$(cat /proc/$i/comm); \
+                     kill -TERM $i; sleep 0.3; kill -USR2 $i; wait $p; echo status=$?"
+                ),
+            ],
+        );
 });
+
+/// COMMAND of `ns-tool init` where it is not PID 1: an orphaned `cat`,
+/// blocked on a FIFO, comes to ns-tool, the subreaper (not to /init), and
+/// is reaped when the FIFO lets it end. Lists ns-tool's children with
+/// their state, during and after.
+const SUBREAPER: &str = r#"#!/bin/sh
+kids() { cat /proc/[0-9]*/stat 2>/dev/null | while read -r pid comm state ppid rest; do
+  [ "$ppid" = "$PPID" ] && echo "$comm $state"; done | sort; }
+mkfifo /tmp/subreaper
+sh -c 'cat /tmp/subreaper >/dev/null &'
+sleep 0.2
+echo "during:" $(kids)
+echo bye >/tmp/subreaper
+sleep 0.5
+echo "after:" $(kids)
+"#;
+
+/// A shell function for the guest: `child_of P` prints the PIDs whose
+/// parent is P (busybox has no pgrep), from /proc/*/stat.
+/// (Processes may end between the glob and the read: cat's complaint is
+/// dropped.)
+const CHILD_OF: &str = "child_of() { cat /proc/[0-9]*/stat 2>/dev/null | \
+                        while read -r pid comm state ppid rest; do \
+                        [ \"$ppid\" = \"$1\" ] && echo $pid; done; };";
+
+/// A COMMAND that says "got TERM" for each SIGTERM and ends, status 5, at
+/// SIGUSR2.
+const TERM_COUNTER: &str =
+    "trap \"echo got TERM\" TERM; trap \"echo bye; exit 5\" USR2; while :; do sleep 0.05; done";
 
 /// The boot for the signal rules (docs/signals.md), by `kill` from a
 /// busybox shell in the guest: each signal reaches COMMAND once, a
@@ -204,6 +304,69 @@ const COUNTER: &str = "for s in HUP INT TERM USR1; do trap \"echo got $s\" $s; d
 const COUNT_SLEEPS: &str = "count() { for f in /proc/[0-9]*/cmdline; do tr '\\0' ' ' <$f; echo; \
                             done | grep -c \"^sleep $1 \"; };";
 
+/// The boot where the kernel itself starts ns-tool as the machine's PID 1:
+/// `rdinit=/bin/ns-tool -- init /check 7` on its command line, no vm-init,
+/// and an initramfs with nothing to mount on (no /proc or /sys; /dev only
+/// from the kernel's built-in initramfs) and no console the kernel can
+/// open, so that init starts without fds 0-2. /check reports what ns-tool
+/// set up and exits 7.
+static KERNEL_INIT: SharedBareBoot = SharedBareBoot::new("kernel-init", |vm: &mut BareVm| {
+    with_busybox(vm)
+        .no_console()
+        .file("/check", 0o755, CHECK.as_bytes().to_vec());
+    vm.init_args(["init", "/check", "7"]);
+});
+
+/// COMMAND for `KERNEL_INIT`: its arguments, init's argv, its own PID and
+/// parent, the three mounts, fds 0-2; exits with its first argument.
+const CHECK: &str = r#"#!/bin/sh
+PATH=/bin
+echo "check: args $*, on $(uname -m)"
+echo "check: init's argv $(tr '\0' ' ' </proc/1/cmdline)"
+[ $$ != 1 ] && echo "check: not PID 1; parent $PPID"
+[ -e /sys/kernel ] && echo "check: /sys/kernel exists"
+[ -c /dev/null ] && echo "check: /dev/null is a character device"
+for fd in 0 1 2; do echo "check: fd $fd is $(readlink /proc/$$/fd/$fd)"; done
+while read -r dev dir type opts rest; do
+  case $dir in /proc|/sys|/dev)
+    echo "check: $type on $dir," $(echo $opts | tr , '\n' | grep -E '^no(suid|dev|exec)$');;
+  esac
+done </proc/mounts
+exit "$1"
+"#;
+
+/// The kernel starts ns-tool as init with `sh -c "..."` (a quoted word on
+/// the kernel's command line; `sh` found without PATH, which the kernel
+/// does not set): a grandchild sends SIGTERM to PID 1, which passes it on
+/// to COMMAND, which has no handler: killed, 143.
+static KERNEL_INIT_SIGNAL: SharedBareBoot =
+    SharedBareBoot::new("kernel-init-signal", |vm: &mut BareVm| {
+        with_busybox(vm).usual_layout().init_args([
+            "init",
+            "sh",
+            "-c",
+            "echo sh: asking PID 1 to stop; sh -c 'kill -TERM 1'; sleep 10; echo sh: still here",
+        ]);
+    });
+
+/// The kernel starts ns-tool as init with a COMMAND that does not exist:
+/// the exec fails (127), and the machine still powers off.
+static KERNEL_INIT_MISSING: SharedBareBoot =
+    SharedBareBoot::new("kernel-init-missing", |vm: &mut BareVm| {
+        vm.usual_layout()
+            .init_args(["--trace", "init", "/no/such/command", "x"]);
+    });
+
+/// busybox in the initramfs of a kernel-started ns-tool, with the links
+/// its scripts use (no /init runs `busybox --install` there).
+fn with_busybox(vm: &mut BareVm) -> &mut BareVm {
+    vm.file("/bin/busybox", 0o755, busybox(vm.arch()));
+    for applet in ["sh", "tr", "grep", "readlink", "sleep", "uname"] {
+        vm.symlink(&format!("/bin/{applet}"), "busybox");
+    }
+    vm
+}
+
 /// Debian's static busybox for `arch` (`cargo make fetch-busybox`), or the
 /// one NS_TOOL_VM_BUSYBOX_<ARCH> names.
 fn busybox(arch: Arch) -> Vec<u8> {
@@ -261,6 +424,15 @@ on_both_arches!(
     ignored_signals_stay_ignored,
     sigchld_ignored_does_not_hang,
     script_without_shebang,
+    init_in_a_pid_namespace,
+    init_reaps_in_a_pid_namespace,
+    init_forwards_term_once,
+    init_as_subreaper,
+    kernel_starts_init,
+    kernel_init_mounts,
+    kernel_init_signalled_command,
+    kernel_init_missing_command,
+    kernel_init_trace_is_the_archs,
 );
 
 /// What `ns-tool pid` prints when it succeeds, as root: `child` is the
@@ -619,4 +791,171 @@ fn script_without_shebang(arch: Arch) {
         .code(4)
         .stdout_eq("ran /noshebang a b\n")
         .stderr_eq("");
+}
+
+/// What ns-tool says, as the machine's PID 1, when COMMAND has ended
+/// (src/init.rs, `power_off`).
+fn powering_off(code: i32) -> String {
+    format!("ns-tool: COMMAND's exit status {code}; powering off\n")
+}
+
+/// `ns-tool init` as PID 1 of a PID namespace, not of the machine (under
+/// `ns-tool pid` and under busybox `unshare -pf`): COMMAND is PID 2 with
+/// parent 1, its exit status comes through, and ns-tool neither says it
+/// powers off nor mounts anything (the guest has no /sys, which a
+/// machine's init would mount; the mount table is unchanged), and the VM
+/// goes on (the steps after it ran).
+fn init_in_a_pid_namespace(arch: Arch) {
+    let boot = COMMANDS.get(arch);
+    boot.step("init in a pid namespace")
+        .code(7)
+        .stdout_eq("pid=2 ppid=1\n")
+        .stderr_eq("");
+    boot.step("unshare -pf init")
+        .code(9)
+        .stdout_eq("pid=2 ppid=1\n")
+        .stderr_eq("");
+    let before = boot.step("mounts before init").success().stdout();
+    boot.step("mounts after init").success().stdout_eq(&before);
+    boot.step("no /sys after init")
+        .success()
+        .stdout_eq("sys=1\n");
+}
+
+/// `ns-tool init` as a namespace's PID 1 reaps an orphan: none of the
+/// namespace's processes (its own /proc) is a zombie.
+fn init_reaps_in_a_pid_namespace(arch: Arch) {
+    let boot = COMMANDS.get(arch);
+    let step = boot
+        .step("init reaps in a pid namespace")
+        .success()
+        .stderr_eq("");
+    let stats = step.stdout();
+    step.check(
+        &format!("PID 1 to be ns-tool: {stats}"),
+        stats.lines().any(|l| l.starts_with("1 (ns-tool) ")),
+    )
+    .check(
+        &format!("no zombie in the namespace: {stats}"),
+        !stats
+            .lines()
+            .any(|l| l.split_whitespace().nth(2) == Some("Z")),
+    );
+}
+
+/// SIGTERM sent from outside to the PID 1 of a namespace, `ns-tool init`,
+/// reaches COMMAND exactly once (its trap runs once); SIGUSR2 ends it, and
+/// its status 5 comes out of both ns-tools.
+fn init_forwards_term_once(arch: Arch) {
+    let boot = COMMANDS.get(arch);
+    boot.step("term to a namespace's init")
+        .success()
+        .stdout_eq("init=ns-tool\ngot TERM\nbye\nstatus=5\n")
+        .stderr_eq("");
+}
+
+/// `ns-tool init` where it is not PID 1 (a child of /init) is a child
+/// subreaper: the orphan `cat` becomes its child, not /init's, and is
+/// reaped once it ends (no `Z` left); nothing said, status 0.
+fn init_as_subreaper(arch: Arch) {
+    let boot = COMMANDS.get(arch);
+    boot.step("init as subreaper")
+        .success()
+        .stdout_eq("during: (cat) S (subreaper) S\nafter: (subreaper) S\n")
+        .stderr_eq("");
+}
+
+/// The kernel starts `ns-tool init /check 7` as the machine's PID 1 (no
+/// vm-init): /check runs with its arguments, as ns-tool's child (PPid 1),
+/// ns-tool says COMMAND's status and powers the machine off: QEMU ends by
+/// itself, after the kernel's "reboot: Power down", with no panic.
+fn kernel_starts_init(arch: Arch) {
+    let boot = KERNEL_INIT.get(arch);
+    boot.powered_off()
+        .console_contains(&format!("check: args 7, on {}\n", arch.name()))
+        .console_contains("check: init's argv /bin/ns-tool init /check 7 \n")
+        .console_contains("check: not PID 1; parent 1\n")
+        .console_contains(&powering_off(7));
+}
+
+/// ... with nothing to mount on and no console for init (the kernel said
+/// so): ns-tool made /proc and /sys, mounted proc, sysfs and devtmpfs
+/// (nosuid, nodev, noexec but for /dev), and opened the devtmpfs's
+/// /dev/console as fds 0, 1 and 2. What user space printed, exactly: no
+/// other message from ns-tool (e.g. a failed mount).
+fn kernel_init_mounts(arch: Arch) {
+    let boot = KERNEL_INIT.get(arch);
+    boot.console_contains(ns_tool_vm::bare::NO_INITIAL_CONSOLE)
+        .user_output_eq(&format!(
+            "check: args 7, on {}
+check: init's argv /bin/ns-tool init /check 7 \ncheck: not PID 1; parent 1
+check: /sys/kernel exists
+check: /dev/null is a character device
+check: fd 0 is /dev/console
+check: fd 1 is /dev/console
+check: fd 2 is /dev/console
+check: proc on /proc, nosuid nodev noexec
+check: sysfs on /sys, nosuid nodev noexec
+check: devtmpfs on /dev, nosuid
+{}",
+            arch.name(),
+            powering_off(7)
+        ));
+}
+
+/// A signal that kills COMMAND: a grandchild's SIGTERM to PID 1 is passed
+/// on to COMMAND (`sh -c`, given as one quoted word on the kernel's
+/// command line and found without PATH), which dies of it: 143, said, and
+/// the machine powers off.
+fn kernel_init_signalled_command(arch: Arch) {
+    let boot = KERNEL_INIT_SIGNAL.get(arch);
+    boot.powered_off()
+        .console_contains("sh: asking PID 1 to stop\n")
+        .console_lacks("sh: still here")
+        .console_contains("ns-tool: sh was killed by signal 15 (SIGTERM)\n")
+        .console_contains(&powering_off(143));
+}
+
+/// A COMMAND that does not exist: ns-tool's exec error, 127, power off.
+fn kernel_init_missing_command(arch: Arch) {
+    let boot = KERNEL_INIT_MISSING.get(arch);
+    boot.powered_off()
+        .console_contains("ns-tool: execve(/no/such/command): No such file or directory (ENOENT)")
+        .console_contains(&powering_off(127));
+}
+
+/// `--trace` of the machine's init names each call with the guest's own
+/// numbers (each arch boots its own static build): the mounts, the check
+/// of the first PID namespace, the fork and the sync before power-off.
+fn kernel_init_trace_is_the_archs(arch: Arch) {
+    let boot = KERNEL_INIT_MISSING.get(arch);
+    let (mount, readlinkat, fork, sync) = match arch {
+        Arch::X86_64 => ("x86_64 #165", "x86_64 #267", "fork() = ", "x86_64 #162"),
+        Arch::Aarch64 => (
+            "aarch64 #40",
+            "aarch64 #78",
+            "clone(SIGCHLD, NULL, NULL, NULL, NULL) = ",
+            "aarch64 #81",
+        ),
+    };
+    let mut b = boot.console_contains("[host 1] getpid() = 1  (");
+    for want in [
+        format!(
+            "[host 1] mount(\"proc\", \"/proc\", \"proc\", MS_NOSUID|MS_NODEV|MS_NOEXEC, NULL) = 0  ({mount})\n"
+        ),
+        format!(
+            "[host 1] readlinkat(AT_FDCWD, \"/proc/self/ns/pid\", \"pid:[4026531836]\", 32) = 16  ({readlinkat})\n"
+        ),
+        format!(
+            "[host 1] mount(\"sysfs\", \"/sys\", \"sysfs\", MS_NOSUID|MS_NODEV|MS_NOEXEC, NULL) = 0  ({mount})\n"
+        ),
+        format!(
+            "[host 1] mount(\"devtmpfs\", \"/dev\", \"devtmpfs\", MS_NOSUID, NULL) = 0  ({mount})\n"
+        ),
+        format!("[host 1] {fork}"),
+        format!("[host 1] sync() = 0  ({sync})\n"),
+    ] {
+        b = b.console_contains(&want);
+    }
+    keep(arch, "init-trace", &boot.user_output());
 }

@@ -14,6 +14,7 @@
 const S_IFDIR: u32 = 0o040000;
 const S_IFREG: u32 = 0o100000;
 const S_IFCHR: u32 = 0o020000;
+const S_IFLNK: u32 = 0o120000;
 
 /// An archive being built, entries in the order added: add a directory
 /// before what it contains.
@@ -42,6 +43,12 @@ impl Cpio {
     /// it as /init's stdin, stdout and stderr.
     pub fn char_dev(&mut self, path: &str, perm: u32, major: u32, minor: u32) -> &mut Self {
         self.entry(path, S_IFCHR | perm, (major, minor), &[])
+    }
+
+    /// A symbolic link at `path` to `target`, e.g. `symlink("bin/sh",
+    /// "busybox")`: newc stores the target as the entry's data.
+    pub fn symlink(&mut self, path: &str, target: &str) -> &mut Self {
+        self.entry(path, S_IFLNK | 0o777, (0, 0), target.as_bytes())
     }
 
     fn entry(&mut self, path: &str, mode: u32, rdev: (u32, u32), data: &[u8]) -> &mut Self {
@@ -154,7 +161,8 @@ mod tests {
         let mut c = Cpio::new();
         c.dir("dev", 0o755)
             .char_dev("dev/console", 0o600, 5, 1)
-            .file("bin/x", 0o644, &[1, 2, 3]);
+            .file("bin/x", 0o644, &[1, 2, 3])
+            .symlink("bin/sh", "busybox");
         let a = c.finish();
         // Walk the archive the way the kernel does.
         let mut at = 0;
@@ -179,6 +187,7 @@ mod tests {
                 ("dev".into(), 0o040755, 0, 0),
                 ("dev/console".into(), 0o020600, 5, 1),
                 ("bin/x".into(), 0o100644, 0, 0),
+                ("bin/sh".into(), 0o120777, 0, 0),
                 ("TRAILER!!!".into(), 0, 0, 0),
             ]
         );

@@ -20,9 +20,12 @@
 //! * [`wire`]: the plan and the framed console protocol, shared with
 //!   `/init`;
 //! * [`protocol`]: reading the console back into per-step results;
-//! * [`assert`]: the checks, whose failures carry the guest's console.
+//! * [`assert`]: the checks, whose failures carry the guest's console;
+//! * [`bare`]: boots without /init, where the kernel starts ns-tool itself
+//!   as the machine's PID 1 (`ns-tool init`), checked on the console.
 
 pub mod assert;
+pub mod bare;
 pub mod initramfs;
 pub mod kernel;
 pub mod protocol;
@@ -78,6 +81,14 @@ impl Arch {
         }
     }
 
+    /// The ELF header's `e_machine` of this architecture's programs.
+    pub fn elf_machine(self) -> u16 {
+        match self {
+            Arch::X86_64 => 62,   // EM_X86_64
+            Arch::Aarch64 => 183, // EM_AARCH64
+        }
+    }
+
     fn index(self) -> usize {
         self as usize
     }
@@ -104,6 +115,33 @@ fn guest_program(var: &str, default: PathBuf, how: &str) -> Result<PathBuf, Stri
             path.display()
         ))
     }
+}
+
+/// The program at `path`, for the `arch` guest: an ELF file for that
+/// machine, or one line on what it is instead (a swapped `NS_TOOL_BIN_*`
+/// would otherwise fail as an unexplained boot).
+pub fn read_guest_program(arch: Arch, path: &Path) -> Result<Vec<u8>, String> {
+    let data = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let machine = match data.get(..20) {
+        Some(h) if h.starts_with(b"\x7fELF") => u16::from_le_bytes([h[18], h[19]]),
+        _ => return Err(format!("{}: not an ELF program", path.display())),
+    };
+    if machine == arch.elf_machine() {
+        return Ok(data);
+    }
+    let what = Arch::ALL
+        .iter()
+        .find(|a| a.elf_machine() == machine)
+        .map_or(format!("an ELF program for machine {machine}"), |a| {
+            format!("an {} program", a.name())
+        });
+    Err(format!(
+        "{} is {what}, not {} (check NS_TOOL_BIN_{} / NS_TOOL_VM_INIT_{})",
+        path.display(),
+        arch.name(),
+        arch.env_suffix(),
+        arch.env_suffix()
+    ))
 }
 
 /// The static ns-tool for `arch`: `NS_TOOL_BIN_<ARCH>`, else the
@@ -360,9 +398,8 @@ impl Vm {
         let repo = repo_root();
         let kernel = kernel::locate(arch, &repo)?;
         qemu::find_qemu(arch)?;
-        let read = |p: PathBuf| std::fs::read(&p).map_err(|e| format!("{}: {e}", p.display()));
-        let init = read(vm_init_binary(arch)?)?;
-        let ns_tool = read(ns_tool_binary(arch)?)?;
+        let init = read_guest_program(arch, &vm_init_binary(arch)?)?;
+        let ns_tool = read_guest_program(arch, &ns_tool_binary(arch)?)?;
 
         // The guest's own deadline comes before the host's, so that a hung
         // step still ends in a report from /init when it can.
@@ -385,6 +422,8 @@ impl Vm {
             arch,
             kernel: &kernel,
             initrd: &initrd,
+            rdinit: "/init",
+            init_args: &[],
             accel,
             timeout,
         })?;
@@ -696,6 +735,25 @@ mod tests {
         }
         // Folders before their contents.
         assert!(text.find("usr/lib/x\0").unwrap() < text.find("usr/lib/x/helper\0").unwrap());
+    }
+
+    #[test]
+    fn guest_programs_are_the_archs() {
+        let dir = std::env::temp_dir().join(format!("ns-tool-vm-elf-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let mut elf = b"\x7fELF\x02\x01\x01".to_vec();
+        elf.resize(64, 0);
+        let p = dir.join("prog");
+        elf[18] = 183;
+        std::fs::write(&p, &elf).unwrap();
+        assert!(read_guest_program(Arch::Aarch64, &p).is_ok());
+        let e = read_guest_program(Arch::X86_64, &p).unwrap_err();
+        assert!(e.ends_with("is an aarch64 program, not x86_64 (check NS_TOOL_BIN_X86_64 / NS_TOOL_VM_INIT_X86_64)"), "{e}");
+        std::fs::write(&p, b"#!/bin/sh\n").unwrap();
+        assert!(read_guest_program(Arch::X86_64, &p)
+            .unwrap_err()
+            .ends_with("not an ELF program"));
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

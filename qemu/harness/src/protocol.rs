@@ -76,7 +76,7 @@ const INIT_EXIT: &str = "Attempted to kill init! exitcode=0x";
 const KERNEL_PANIC: &str = "Kernel panic - not syncing:";
 
 /// Whether a console line is a kernel message: `[    1.234567] ...`.
-fn kernel_timestamp(line: &str) -> Option<u64> {
+pub(crate) fn kernel_timestamp(line: &str) -> Option<u64> {
     let rest = line.strip_prefix('[')?;
     let (stamp, _) = rest.split_once("] ")?;
     let (secs, frac) = stamp.trim_start().split_once('.')?;

@@ -47,6 +47,12 @@ pub struct Machine<'a> {
     pub arch: Arch,
     pub kernel: &'a Path,
     pub initrd: &'a Path,
+    /// The program the kernel starts as PID 1 from the initramfs
+    /// (`rdinit=`), e.g. `/init`.
+    pub rdinit: &'a str,
+    /// Its arguments, after `--` on the kernel's command line (see
+    /// [`init_args`]).
+    pub init_args: &'a [String],
     pub accel: Accel,
     /// Wall-clock limit for the whole QEMU run.
     pub timeout: Duration,
@@ -116,8 +122,9 @@ pub fn arguments(m: &Machine) -> Result<Vec<String>, String> {
             m.arch.name()
         ));
     }
+    let rdinit = format!("rdinit={}", m.rdinit);
     let mut append = vec![
-        "rdinit=/init",
+        rdinit.as_str(),
         // A kernel panic (e.g. /init died) reboots at once, and -no-reboot
         // turns that into QEMU exiting.
         "panic=-1",
@@ -184,9 +191,56 @@ pub fn arguments(m: &Machine) -> Result<Vec<String>, String> {
     args.push(m.kernel.display().to_string());
     args.push("-initrd".into());
     args.push(m.initrd.display().to_string());
+    let mut append = append.join(" ");
+    if !m.init_args.is_empty() {
+        append.push_str(" -- ");
+        append.push_str(&init_args(m.init_args)?);
+    }
     args.push("-append".into());
-    args.push(append.join(" "));
+    args.push(append);
     Ok(args)
+}
+
+/// The kernel command line's tail that makes `args` init's argv[1..]:
+/// Linux passes each word after `--` to init as an argument (and `HOME=/`
+/// and `TERM=linux` as its environment, no PATH). Its parser
+/// (`next_arg()`, lib/cmdline.c) splits at spaces and tabs unless inside
+/// double quotes, and strips the quotes around a whole word: a word with
+/// spaces goes in as `"a b"`. It cannot carry a double quote, an empty
+/// word or a newline; and a second `--` ends the list (`parse_args()`
+/// stops at every `--`), so `init -- COMMAND` cannot get through: what
+/// follows the second `--` is silently dropped. Those are refused here,
+/// as is more than 31 arguments (MAX_INIT_ARGS, 32 with argv[0]).
+pub fn init_args(args: &[String]) -> Result<String, String> {
+    if args.len() > 31 {
+        return Err(format!(
+            "{} init arguments: the kernel passes at most 31",
+            args.len()
+        ));
+    }
+    let mut words = Vec::new();
+    for a in args {
+        if a.is_empty() || a.contains(['"', '\n', '\0']) {
+            return Err(format!(
+                "init argument {a:?}: the kernel's command line cannot carry an empty word, a \
+                 double quote or a newline"
+            ));
+        }
+        if a == "--" {
+            return Err(
+                "init argument \"--\": the kernel stops passing arguments to init at a second \
+                 `--` (parse_args), dropping the rest; leave it out (ns-tool takes COMMAND \
+                 without it)"
+                    .into(),
+            );
+        }
+        if a.contains([' ', '\t']) {
+            words.push(format!("\"{a}\""));
+        } else {
+            words.push(a.clone());
+        }
+    }
+    Ok(words.join(" "))
 }
 
 /// The host's TSC frequency in kHz (x86_64 hosts only), measured once.
@@ -304,6 +358,8 @@ mod tests {
             arch,
             kernel: Path::new("/k"),
             initrd: Path::new("/i"),
+            rdinit: "/init",
+            init_args: &[],
             accel,
             timeout: Duration::from_secs(1),
         }
@@ -325,6 +381,35 @@ mod tests {
         assert!(a.starts_with("-M virt -cpu cortex-a57 -accel tcg"), "{a}");
         assert!(a.contains("console=ttyAMA0"), "{a}");
         assert!(a.contains("panic=-1"), "{a}");
+    }
+
+    #[test]
+    fn init_arguments_after_dashes() {
+        let args: Vec<String> = ["init", "/bin/sh", "-c", "echo a b; exit 7"]
+            .map(String::from)
+            .to_vec();
+        let mut m = machine(Arch::X86_64, Accel::Tcg);
+        m.rdinit = "/bin/ns-tool";
+        m.init_args = &args;
+        let a = arguments(&m).unwrap();
+        let append = a.last().unwrap();
+        assert!(
+            append.starts_with("rdinit=/bin/ns-tool panic=-1 "),
+            "{append}"
+        );
+        assert!(
+            append.ends_with(" -- init /bin/sh -c \"echo a b; exit 7\""),
+            "{append}"
+        );
+        // Without arguments, no `--`.
+        let a = arguments(&machine(Arch::Aarch64, Accel::Tcg)).unwrap();
+        assert!(!a.last().unwrap().contains("--"), "{a:?}");
+        for bad in ["--", "", "say \"hi\"", "a\nb"] {
+            let e = init_args(&[bad.to_string()]).unwrap_err();
+            assert!(e.starts_with("init argument"), "{e}");
+        }
+        assert!(init_args(&vec!["x".to_string(); 32]).is_err());
+        assert!(init_args(&vec!["x".to_string(); 31]).is_ok());
     }
 
     #[test]
