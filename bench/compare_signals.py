@@ -1,17 +1,24 @@
 #!/usr/bin/env python3
-"""Signals and terminals: ns-tool beside unshare and tini, from a real run
-(`cargo make compare-signals`; bench/tasks.toml).
+"""Signals and terminals: ns-tool beside unshare and tini, and ns-tool init
+beside tini, dumb-init and catatonit, from a real run (`cargo make
+compare-signals`; bench/tasks.toml).
 
-Runs the same twenty cases under four launchers, each put in front of the
-same COMMAND:
+Runs the same twenty cases under nine launchers, each put in front of the
+same COMMAND, and eight more about what an init does (21 to 28: LISTEN_PID,
+the init's cwd and descriptors, -e, -r, -P, orphans, -g) under the last five:
 
   A  unshare --pid --fork
   B  unshare --pid --fork tini -s --
   C  ns-tool pid --
   D  ns-tool pid --init --
+  E  ns-tool init --                          (run directly: a subreaper)
+  F  tini -s --                               (the same)
+  G  dumb-init                                (no subreaper)
+  H  catatonit --                             (a subreaper)
+  I  unshare --pid --fork ns-tool init --     (PID 1, as in a container)
 
-and writes one Markdown table (signals.md, also printed) and the raw
-observations (signals.json) to --out. Every cell is measured in this run;
+and writes two Markdown tables (signals.md, also printed: A to D, E to I)
+and the raw observations (signals.json) to --out. Every cell is measured in this run;
 nothing is written down in advance, so the table tells the truth about
 whichever ns-tool binary it is given.
 
@@ -32,11 +39,12 @@ Run it:
 
   cargo make compare-signals          # builds ns-tool, writes target/compare/
   python3 bench/compare_signals.py --ns-tool PATH [--out DIR]
-          [--cases 1,5,8] [--columns C,D] [--trials 1]
+          [--cases 1,5,8] [--columns C,E] [--trials 1]
 
 PATH may also come from $NS_TOOL_BIN. Needs root (PID namespaces), bash,
-dash, less, top (procps), python3, perl, setpriv, unshare and tini; a case
-whose tools are missing reads "not installed". About three minutes.
+dash, less, top (procps), python3, perl, setpriv, unshare, tini, dumb-init
+and catatonit; a case whose tools are missing reads "not installed", and so
+does a column whose launcher is missing. About six minutes.
 Python 3 standard library only. The exit status is nonzero only when the
 comparison itself broke (a case raised an error, processes were left
 behind), never because of what a launcher did.
@@ -1372,7 +1380,7 @@ def parse_args():
                    help="the ns-tool binary (default: $NS_TOOL_BIN)")
     p.add_argument("--out", default=os.path.join(REPO, "target", "compare"))
     p.add_argument("--cases", type=id_list, default=None, help="e.g. 1,5,8 (default: all)")
-    p.add_argument("--columns", type=id_list, default=None, help="e.g. C,D (default: A,B,C,D)")
+    p.add_argument("--columns", type=id_list, default=None, help="e.g. C,E (default: A to I)")
     p.add_argument("--trials", type=int, default=3,
                    help="at most this many runs of a racy case (1: quick look)")
     p.add_argument("--case-cap", type=float, default=CASE_CAP,
