@@ -9,12 +9,15 @@ the raw figures (report.json) to --out:
             catatonit, busybox
   startup   `ns-tool pid -- T` vs `unshare --pid --fork T` and friends, T
             being a do-nothing static program built here (bench/progs/t.S);
+            and `ns-tool init -- T` vs `tini-static -s -- T`, `dumb-init T`
+            and `catatonit -- T`, run directly (an init needs no namespace);
             timed by hyperfine in many short rounds with the command order
             rotated, so that noise from the rest of the machine falls on
             every command alike; T's own time is subtracted
   syscalls  `strace -f -c` of each start-up command, and of `ns-tool pid`
-  memory    VmHWM of the namespace's PID 1 (ns-tool --init, tini, ...)
-            while COMMAND (bench/progs/sleeper.c) sleeps
+  memory    VmHWM of the namespace's PID 1 (ns-tool pid --init, ns-tool
+            init, tini, ..., each under `unshare --pid --fork` but ns-tool
+            pid --init) while COMMAND (bench/progs/sleeper.c) sleeps
   growth    --nest 1/8/32, and --init reaping N orphans
             (bench/progs/orphans.c)
 
@@ -310,7 +313,27 @@ def startup_commands(ns_bin, tools, T):
             cmds.append((name, make(path)))
         else:
             missing.append(name)
+    # The inits, run directly: no namespace (where `init` is meant to run,
+    # one exists already). tini warns unless it is PID 1 or -s.
+    cmds.append((INIT_ROW, [ns_bin, "init", "--", T]))
+    inits = [
+        (INIT_REF, "tini-static", lambda p: [p, "-s", "--", T]),
+        ("dumb-init T", "dumb-init", lambda p: [p, T]),
+        ("catatonit -- T", "catatonit", lambda p: [p, "--", T]),
+    ]
+    for name, tool, make in inits:
+        path = tools[tool]["path"]
+        if path:
+            cmds.append((name, make(path)))
+        else:
+            missing.append(name)
     return cmds, missing
+
+
+# The start-up rows of the inits, and the one they are compared with.
+INIT_ROW = "ns-tool init -- T"
+INIT_REF = "tini-static -s -- T"
+INIT_ROWS = (INIT_ROW, INIT_REF, "dumb-init T", "catatonit -- T")
 
 
 def measure_startup(cmds, missing, args, tmpdir):
@@ -323,16 +346,23 @@ def measure_startup(cmds, missing, args, tmpdir):
         s["net_mean_us"] = s["mean_us"] - t_mean
         s["net_median_us"] = s["median_us"] - t_median
     ref = stats.get("unshare --pid --fork T")
+    init_ref = stats.get(INIT_REF)
     rows = []
     for name, cmd in cmds:
         s = stats[name]
-        rows.append({
+        row = {
             "command": name, "argv": cmd, **s,
-            "ratio_to_unshare": None if name == "T" or not ref
+            "ratio_to_unshare": None if name in ("T",) + INIT_ROWS or not ref
             else ratio(s["net_mean_us"], ref["net_mean_us"]),
-            "median_ratio_to_unshare": None if name == "T" or not ref
+            "median_ratio_to_unshare": None if name in ("T",) + INIT_ROWS or not ref
             else ratio(s["net_median_us"], ref["net_median_us"]),
-        })
+        }
+        if name in INIT_ROWS:
+            # An init is compared with tini-static, not with unshare.
+            row["init"] = True
+            row["ratio_to_tini_static"] = init_ref and ratio(s["net_mean_us"],
+                                                             init_ref["net_mean_us"])
+        rows.append(row)
     for name in missing:
         rows.append({"command": name, "missing": True})
     return {
@@ -454,13 +484,18 @@ def measure_memory(ns_bin, tools, sleeper, args):
     u = tools["unshare"]["path"]
     # (name, the PID 1 program, argv)
     inits = [("ns-tool pid --init", ns_bin, [ns_bin, "pid", "--init", "--", sleeper])]
+    if u:
+        # `init` creates no namespace: unshare makes it PID 1, as the
+        # others are made.
+        inits.append(("ns-tool init", ns_bin,
+                      [u, "--pid", "--fork", ns_bin, "init", "--", sleeper]))
     refs = [
         ("tini-static", lambda p: [p, "-s", "--", sleeper]),
         ("tini", lambda p: [p, "-s", "--", sleeper]),
         ("dumb-init", lambda p: [p, sleeper]),
         ("catatonit", lambda p: [p, "--", sleeper]),
     ]
-    rows = []
+    rows = [] if u else [{"init": "ns-tool init", "tool": "unshare", "missing": True}]
     for name, make in refs:
         t = tools[name]
         if t["path"] and u:
@@ -613,19 +648,28 @@ def markdown(report):
             row(what, f"`{r['command']}`", "not installed", "", "")
         elif r["command"] == "T":
             row(what, "`T` alone (subtracted below)", fmt_time(r["mean_us"]), fmt_spread(r), "")
+        elif r.get("init"):
+            row(what, f"`{r['command']}` (direct)",
+                f"{fmt_time(r['net_mean_us'])} (raw {fmt_time(r['mean_us'])})", fmt_spread(r),
+                f"{fmt_ratio(r['ratio_to_tini_static'])} tini-static")
         else:
             row(what, f"`{r['command']}`",
                 f"{fmt_time(r['net_mean_us'])} (raw {fmt_time(r['mean_us'])})", fmt_spread(r),
                 f"{fmt_ratio(r['ratio_to_unshare'])} unshare")
 
     ref = next((r for r in report["syscalls"] if r["command"] == "unshare --pid --fork T"), None)
+    init_ref = next((r for r in report["syscalls"] if r["command"] == INIT_REF), None)
     for r in report["syscalls"]:
         if r.get("missing"):
             row("Syscalls (strace -f -c)", f"`{r['command']}`", "not installed", "", "")
             continue
         spread = "" if r["min"] == r["max"] else f"{r['min']}–{r['max']}"
-        rat = "" if r["command"].startswith("ns-tool pid (") or not ref \
-            else f"{fmt_ratio(ratio(r['calls'], ref['calls']))} unshare"
+        if r["command"] in INIT_ROWS:
+            rat = "" if not init_ref \
+                else f"{fmt_ratio(ratio(r['calls'], init_ref['calls']))} tini-static"
+        else:
+            rat = "" if r["command"].startswith("ns-tool pid (") or not ref \
+                else f"{fmt_ratio(ratio(r['calls'], ref['calls']))} unshare"
         row("Syscalls (strace -f -c)", f"`{r['command']}`", r["calls"], spread, rat)
 
     for r in report["memory"]:
@@ -745,6 +789,11 @@ def check_report(outdir):
         raise BenchError("report.json: the four target verdicts are not all there")
     if "| Measure | Program |" not in md or md.count("**Target**") != 4:
         raise BenchError("report.md: the table is incomplete")
+    # The init rows: start-up, syscalls and PID-1 memory of `ns-tool init`.
+    if not any(r["command"] == INIT_ROW and "mean_us" in r for r in report["startup"]["rows"]) \
+            or not any(r["command"] == INIT_ROW for r in report["syscalls"]) \
+            or not any(r["init"] == "ns-tool init" for r in report["memory"]):
+        raise BenchError("report.json: the `ns-tool init` rows are missing")
     log(f"report in {outdir} is complete")
 
 

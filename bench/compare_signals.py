@@ -1,17 +1,24 @@
 #!/usr/bin/env python3
-"""Signals and terminals: ns-tool beside unshare and tini, from a real run
-(`cargo make compare-signals`; bench/tasks.toml).
+"""Signals and terminals: ns-tool beside unshare and tini, and ns-tool init
+beside tini, dumb-init and catatonit, from a real run (`cargo make
+compare-signals`; bench/tasks.toml).
 
-Runs the same twenty cases under four launchers, each put in front of the
-same COMMAND:
+Runs the same twenty cases under nine launchers, each put in front of the
+same COMMAND, and eight more about what an init does (21 to 28: LISTEN_PID,
+the init's cwd and descriptors, -e, -r, -P, orphans, -g) under the last five:
 
   A  unshare --pid --fork
   B  unshare --pid --fork tini -s --
   C  ns-tool pid --
   D  ns-tool pid --init --
+  E  ns-tool init --                          (run directly: a subreaper)
+  F  tini -s --                               (the same)
+  G  dumb-init                                (no subreaper)
+  H  catatonit --                             (a subreaper)
+  I  unshare --pid --fork ns-tool init --     (PID 1, as in a container)
 
-and writes one Markdown table (signals.md, also printed) and the raw
-observations (signals.json) to --out. Every cell is measured in this run;
+and writes two Markdown tables (signals.md, also printed: A to D, E to I)
+and the raw observations (signals.json) to --out. Every cell is measured in this run;
 nothing is written down in advance, so the table tells the truth about
 whichever ns-tool binary it is given.
 
@@ -32,11 +39,12 @@ Run it:
 
   cargo make compare-signals          # builds ns-tool, writes target/compare/
   python3 bench/compare_signals.py --ns-tool PATH [--out DIR]
-          [--cases 1,5,8] [--columns C,D] [--trials 1]
+          [--cases 1,5,8] [--columns C,E] [--trials 1]
 
 PATH may also come from $NS_TOOL_BIN. Needs root (PID namespaces), bash,
-dash, less, top (procps), python3, perl, setpriv, unshare and tini; a case
-whose tools are missing reads "not installed". About three minutes.
+dash, less, top (procps), python3, perl, setpriv, unshare, tini, dumb-init
+and catatonit; a case whose tools are missing reads "not installed", and so
+does a column whose launcher is missing. About six minutes.
 Python 3 standard library only. The exit status is nonzero only when the
 comparison itself broke (a case raised an error, processes were left
 behind), never because of what a launcher did.
@@ -228,8 +236,9 @@ class Session:
                 fcntl.ioctl(slave, termios.TIOCSCTTY, 0)
                 for fd in (0, 1, 2):
                     os.dup2(slave, fd)
-                if slave > 2:
-                    os.close(slave)
+                # Nothing else: whatever started this script may have left
+                # descriptors open, and the inits' cases count them.
+                os.closerange(3, 65536)
                 # What a login would give: Python itself ignores SIGPIPE
                 # and SIGXFSZ, and those would be inherited.
                 for sig in range(1, signal.NSIG):
@@ -462,6 +471,7 @@ class Run:
         self.ctx, self.column, self.tmp = ctx, column, tmp
         self.L = column["argv"]
         self.lcomm = os.path.basename(self.L[0])[:15]
+        self.depth = column.get("init_depth", 0)
         self.out = {}  # row key -> cell
         self.detail = {}  # anything worth keeping in the JSON
         self.s = Session(ctx)
@@ -472,14 +482,32 @@ class Run:
     def line(self, cmd, pre="", post=""):
         return pre + shlex.join(self.L + cmd) + post
 
+    def option(self, feature, row):
+        """The launcher with the column's option for `feature` (its argv up
+        to COMMAND); Stop with "no option" if the tool has none."""
+        opts = self.column.get("opts", {}).get(feature)
+        if opts is None:
+            raise Stop(row, "no option")
+        return self.column["base"] + opts + self.column["sep"]
+
+
     def launch(self, cmd, pre="", post=""):
         """Type LAUNCHER COMMAND; the mark before it."""
         return self.s.type(self.line(cmd, pre, post))
 
     def launcher(self, row, timeout=3.0):
+        """The process the case signals: the one the shell started, or,
+        for an init behind `unshare --pid --fork` (init_depth 1), that
+        init, PID 1 of the namespace, as a container runtime signals it."""
         lp = self.s.child(self.lcomm, timeout)
         if not lp:
             raise Stop(row, "did not start")
+        for _ in range(self.depth):
+            lp = self.s.wait_until(
+                lambda: next((p.pid for p in all_procs().values() if p.ppid == lp), None),
+                timeout)
+            if not lp:
+                raise Stop(row, "init did not start")
         return lp
 
     def ready(self, path, row, timeout=5.0):
@@ -498,13 +526,15 @@ class Run:
 CASES = []
 
 
-def case(num, title, rows, legend, needs=(), trials=1):
+def case(num, title, rows, legend, needs=(), trials=1, inits_only=False):
     """Register a case. trials > 1 for a case whose outcome hangs on a race
     (two copies of one signal that may merge, two readers of one terminal):
-    it runs that many times, each in a fresh session."""
+    it runs that many times, each in a fresh session. inits_only: a case
+    about what an init does (the second table's columns only)."""
     def register(fn):
         CASES.append({"id": num, "title": title, "rows": rows, "legend": legend,
-                      "needs": list(needs), "fn": fn, "trials": trials})
+                      "needs": list(needs), "fn": fn, "trials": trials,
+                      "inits_only": inits_only})
         return fn
     return register
 
@@ -932,6 +962,162 @@ def c_killed(r):
         r.out["stderr"] = quoted(file_text(err).splitlines())
 
 
+# --- what an init does (the second table) ------------------------------------------------
+
+
+def find_by_cmdline(argv):
+    """PIDs of live processes whose command line is exactly argv."""
+    want = ("\0".join(argv) + "\0").encode()
+    found = []
+    for p in all_procs().values():
+        try:
+            with open(f"/proc/{p.pid}/cmdline", "rb") as f:
+                if f.read() == want and p.state not in ("Z", "X"):
+                    found.append(p.pid)
+        except OSError:
+            pass
+    return found
+
+
+@case(21, "LISTEN_PID (socket activation)", [("env", "COMMAND's LISTEN_PID")],
+      "`bash -c 'export LISTEN_PID=$$ LISTEN_FDS=1; exec LAUNCHER sh -c ...'`, as systemd "
+      "starts a socket-activated service: LISTEN_PID names the launcher. Does COMMAND find "
+      "its own PID there (what sd_listen_fds() checks)?", inits_only=True)
+def c_listen_pid(r):
+    inner = "export LISTEN_PID=$$ LISTEN_FDS=1; exec " + r.line(
+        ["sh", "-c", 'echo "lp=$$:$LISTEN_PID"'])
+    text = r.s.run("bash -c " + shlex.quote(inner), 3.0, "env", quick=False)
+    m = re.search(r"lp=(\d+):(\d*)", text)
+    if not m:
+        raise Stop("env", "no output")
+    r.detail["pid_and_listen_pid"] = [m.group(1), m.group(2)]
+    r.out["env"] = "its own PID" if m.group(1) == m.group(2) else "the launcher's PID"
+
+
+@case(22, "Working directory of the init", [("cwd", "the init's cwd")],
+      "`cd SCRATCH; LAUNCHER sleep 1000 &`: where is the init's own working directory "
+      "(/proc/INIT/cwd)? A process whose cwd is on a mount keeps that mount busy.",
+      inits_only=True)
+def c_cwd(r):
+    r.s.run(f"cd {shlex.quote(r.tmp)}", 2.0, "cwd")
+    r.s.run(r.line(["sleep", "1000"], post=" &"), 3.0, "cwd")
+    lp = r.launcher("cwd")
+    r.command(lp, "sleep", "cwd")
+    init = lp
+    r.s.settle(0.2)
+    cwd = os.readlink(f"/proc/{init}/cwd")
+    r.out["cwd"] = "/" if cwd == "/" else ("the launch directory" if cwd == r.tmp else cwd)
+
+
+@case(23, "Inherited descriptors", [("init", "fds ≥ 3 the init keeps"),
+                                    ("command", "COMMAND has fd 7")],
+      "`LAUNCHER sleep 1000 7>FILE &`: which descriptors from 3 up does the init hold "
+      "0.2 s later (fd 7, FILE, is the inherited one; others are its own), and does "
+      "COMMAND still have fd 7?", inits_only=True)
+def c_fds(r):
+    f = r.path("held")
+    r.s.run(r.line(["sleep", "1000"], post=f" 7>{shlex.quote(f)} &"), 3.0, "init")
+    lp = r.launcher("init")
+    sp = r.command(lp, "sleep", "init")
+    init = lp
+    r.s.settle(0.2)
+    held = []
+    for fd in sorted(int(x) for x in os.listdir(f"/proc/{init}/fd")):
+        if fd < 3:
+            continue
+        try:
+            target = os.readlink(f"/proc/{init}/fd/{fd}")
+        except OSError:
+            continue
+        held.append(f"{fd} FILE" if target == f else f"{fd} {target}")
+    r.out["init"] = ", ".join(held) if held else "none"
+    r.out["command"] = yn(os.path.exists(f"/proc/{sp}/fd/7")
+                          and os.readlink(f"/proc/{sp}/fd/7") == f)
+
+
+@case(24, "Exit code remapped to 0", [("status", "exit status")],
+      "COMMAND `sh -c 'exit 143'` under the launcher's option that maps 143 to 0 "
+      "(ns-tool init -e 143, tini -e 143); `echo $?`.", inits_only=True)
+def c_exit_zero(r):
+    prefix = r.option("exit_zero", "status")
+    r.s.run(shlex.join(prefix + ["sh", "-c", "exit 143"]), 3.0, "status", quick=False)
+    r.out["status"] = str(r.s.status("status"))
+
+
+@case(25, "Signal rewritten", [("got", "COMMAND saw")],
+      "COMMAND traps USR2 and TERM; launched with the option that rewrites TERM (15) to "
+      "USR2 (12) (ns-tool init -r 15:12, dumb-init -r 15:12); SIGTERM sent to the launcher.",
+      inits_only=True)
+def c_rewrite(r):
+    prefix = r.option("rewrite", "got")
+    f = r.path("count")
+    r.s.type(shlex.join(prefix + counter(f, ["USR2", "TERM"])))
+    r.ready(f, "got")
+    lp = r.launcher("got")
+    os.kill(lp, signal.SIGTERM)
+    r.s.settle(SETTLE)
+    seen = [ln.strip() for ln in file_text(f).splitlines() if ln.strip() not in ("", "READY")]
+    r.out["got"] = ", ".join(seen) if seen else "nothing"
+
+
+@case(26, "Pause mode, `kill -TERM`", [("status", "`wait`: exit status")],
+      "The launcher's pause option with no COMMAND (ns-tool init -P, catatonit -P), in the "
+      "background; SIGTERM to it; `wait $!`.", inits_only=True)
+def c_pause(r):
+    prefix = r.option("pause", "status")
+    # No COMMAND: the separator is left out.
+    argv = prefix[:len(prefix) - len(r.column["sep"])]
+    r.s.run(shlex.join(argv) + " &", 3.0, "status")
+    lp = r.launcher("status")
+    r.s.settle(0.3)
+    if not alive(lp):
+        mark = r.s.type('wait $!; echo "rc=$?"')
+        m = r.s.expect(r"rc=(\d+)", 2.0, mark)
+        raise Stop("status", f"{m.group(1) if m else '?'} (exited at once)")
+    os.kill(lp, signal.SIGTERM)
+    mark = r.s.type('wait $!; echo "rc=$?"')
+    m = r.s.expect(r"rc=(\d+)", 2.0, mark)
+    if m:
+        r.out["status"] = m.group(1)
+    else:
+        r.out["status"] = hangs(2.0)
+        os.kill(lp, signal.SIGKILL)
+
+
+@case(27, "COMMAND exits, an orphan remains",
+      [("status", "exit status"), ("orphan", "the orphan 1 s later")],
+      "COMMAND `sh -c 'sleep 1234 & exit 5'`: the launcher's status once the prompt is "
+      "back, and whether the orphaned `sleep 1234` still runs 1 s later.", inits_only=True)
+def c_orphan(r):
+    argv = ["sleep", "1234"]
+    mark = r.launch(["sh", "-c", "sleep 1234 & exit 5"])
+    if not r.s.prompt(3.0, mark):
+        raise Stop("status", hangs(3.0))
+    r.out["status"] = str(r.s.status("status"))
+    r.s.settle(1.0)
+    left = find_by_cmdline(argv)
+    r.out["orphan"] = "runs on" if left else "killed"
+    for pid in left:
+        os.kill(pid, signal.SIGKILL)
+
+
+@case(28, "Group signalling, `kill -TERM` launcher",
+      [("grandchild", "COMMAND's child got it")],
+      "COMMAND `sh -c 'sleep 1235 & trap \"\" TERM; wait'` under the option that signals "
+      "COMMAND's whole process group (ns-tool init -g, tini -g, catatonit -g; dumb-init "
+      "does by default); SIGTERM to the launcher; is `sleep 1235` gone 0.5 s later?",
+      inits_only=True)
+def c_group(r):
+    prefix = r.option("group", "grandchild")
+    r.s.type(shlex.join(prefix + ["sh", "-c", "sleep 1235 & trap '' TERM; wait"]))
+    lp = r.launcher("grandchild")
+    sp = r.command(lp, "sleep", "grandchild")
+    r.s.settle(0.3)
+    os.kill(lp, signal.SIGTERM)
+    r.s.settle(SETTLE)
+    r.out["grandchild"] = yn(not alive(sp))
+
+
 # --- running them -------------------------------------------------------------------------
 
 
@@ -1016,9 +1202,36 @@ class Ctx:
 
 
 def columns(ns_bin):
+    """The launchers. Group 1: the namespace makers; group 2: the inits, run
+    directly (not as PID 1: ns-tool init, tini -s and catatonit become
+    subreapers, dumb-init does not) and ns-tool init as PID 1 under unshare.
+    base + an option + sep is the launcher with that option ("opts": None
+    where the tool has none)."""
     unshare = shutil.which("unshare", path=SESSION_PATH)
     tini = shutil.which("tini", path=SESSION_PATH)
+    dumb = shutil.which("dumb-init", path=SESSION_PATH)
+    cata = shutil.which("catatonit", path=SESSION_PATH) or (
+        "/usr/libexec/podman/catatonit"
+        if os.access("/usr/libexec/podman/catatonit", os.X_OK) else None)
     pidfork = [unshare, "--pid", "--fork"]
+    ns_opts = {"exit_zero": ["-e", "143"], "rewrite": ["-r", "15:12"], "pause": ["-P"],
+               "group": ["-g"]}
+
+    def init_col(key, label, base, sep, opts, missing, depth=0):
+        return {"key": key, "label": label, "argv": base + sep, "base": base, "sep": sep,
+                "opts": opts, "missing": missing, "group": 2, "init_depth": depth}
+    inits = [
+        init_col("E", "ns-tool init --", [ns_bin, "init"], ["--"], ns_opts, None),
+        init_col("F", "tini -s --", [tini, "-s"], ["--"],
+                 {"exit_zero": ["-e", "143"], "group": ["-g"]},
+                 None if tini else "tini"),
+        init_col("G", "dumb-init", [dumb], [],
+                 {"rewrite": ["-r", "15:12"], "group": []}, None if dumb else "dumb-init"),
+        init_col("H", "catatonit --", [cata], ["--"], {"pause": ["-P"], "group": ["-g"]},
+                 None if cata else "catatonit"),
+        init_col("I", "unshare --pid --fork ns-tool init --", pidfork + [ns_bin, "init"],
+                 ["--"], ns_opts, None if unshare else "unshare", depth=1),
+    ]
     return [
         {"key": "A", "label": "unshare --pid --fork", "argv": pidfork,
          "missing": None if unshare else "unshare"},
@@ -1028,7 +1241,7 @@ def columns(ns_bin):
         {"key": "C", "label": "ns-tool pid --", "argv": [ns_bin, "pid", "--"], "missing": None},
         {"key": "D", "label": "ns-tool pid --init --", "argv": [ns_bin, "pid", "--init", "--"],
          "missing": None},
-    ]
+    ] + inits
 
 
 def leftovers(token):
@@ -1063,7 +1276,8 @@ def tool_versions(ns_bin):
     with open(ns_bin, "rb") as f:
         digest = hashlib.sha256(f.read()).hexdigest()[:12]
     versions = {"ns-tool": f"{first_line([ns_bin, '--version'])} (sha256 {digest}…)"}
-    for name, pkg in (("unshare", "util-linux"), ("tini", "tini"), ("bash", "bash"),
+    for name, pkg in (("unshare", "util-linux"), ("tini", "tini"), ("dumb-init", "dumb-init"),
+                      ("catatonit", "catatonit"), ("bash", "bash"),
                       ("dash", "dash"), ("less", "less"), ("top", "procps"),
                       ("python3", "python3"), ("perl", "perl-base")):
         v = package_version(pkg)
@@ -1090,23 +1304,44 @@ def md_value(text, notes):
     return f"{lines} line{'s' if lines > 1 else ''} [{n}]"
 
 
+TABLES = {
+    1: ("## Signals and terminals: ns-tool beside unshare and tini",
+        "Measured by `bench/compare_signals.py` (`cargo make compare-signals`): each "
+        "case typed into an interactive bash in a pseudo-terminal, COMMAND put after "
+        "each launcher."),
+    2: ("## `ns-tool init` beside tini, dumb-init and catatonit",
+        "The same cases, and eight about what an init does (21 to 28), with the inits "
+        "run directly from the shell, as `ns-tool init` runs where a PID namespace exists "
+        "already: not PID 1, so ns-tool init, `tini -s` and catatonit make themselves child "
+        "subreapers (dumb-init has no subreaper mode); the last column is ns-tool init as "
+        "PID 1 of a new PID namespace (`unshare --pid --fork`), as in a container; there "
+        "\"the launcher\" that a case signals or looks at is ns-tool init, PID 1 (unshare in "
+        "front passes no signal on), as a container runtime signals its PID 1. "
+        "\"no option\": the tool has no option for the case."),
+}
+
+
 def markdown(report):
-    cols = report["columns"]
-    lines = ["## Signals and terminals: ns-tool beside unshare and tini", "",
-             "Measured by `bench/compare_signals.py` (`cargo make compare-signals`): each "
-             "case typed into an interactive bash in a pseudo-terminal, COMMAND put after "
-             "each launcher.", ""]
-    lines.append("| Case | " + " | ".join(f"`{c['label']}`" for c in cols) + " |")
-    lines.append("|---" * (len(cols) + 1) + "|")
     notes = {}
-    for c in report["cases"]:
-        for i, row in enumerate(c["rows"]):
-            name = f"{c['id']}. {c['title']}: {row['label']}" if i == 0 \
-                else f"{c['id']}. … {row['label']}"
-            cells = [md_value(row["cells"].get(col["key"], ""), notes) for col in cols]
-            lines.append(f"| {md_cell(name)} | " + " | ".join(cells) + " |")
+    lines = []
+    for group, (title, intro) in TABLES.items():
+        cols = [c for c in report["columns"] if c.get("group", 1) == group]
+        if not cols:
+            continue
+        lines += [title, "", intro, ""]
+        lines.append("| Case | " + " | ".join(f"`{c['label']}`" for c in cols) + " |")
+        lines.append("|---" * (len(cols) + 1) + "|")
+        for c in report["cases"]:
+            if c["inits_only"] and group != 2:
+                continue
+            for i, row in enumerate(c["rows"]):
+                name = f"{c['id']}. {c['title']}: {row['label']}" if i == 0 \
+                    else f"{c['id']}. … {row['label']}"
+                cells = [md_value(row["cells"].get(col["key"], ""), notes) for col in cols]
+                lines.append(f"| {md_cell(name)} | " + " | ".join(cells) + " |")
+        lines.append("")
     if notes:
-        lines += ["", "Messages in full:", ""]
+        lines += ["Messages in full:", ""]
         lines += [f"- [{n}] {md_cell(text)}" for text, n in notes.items()]
     lines += ["", "Cases (LAUNCHER is the column's command; a state is the letter in "
               "/proc/PID/stat: S sleeping, R running, T stopped, Z zombie):", ""]
@@ -1145,7 +1380,7 @@ def parse_args():
                    help="the ns-tool binary (default: $NS_TOOL_BIN)")
     p.add_argument("--out", default=os.path.join(REPO, "target", "compare"))
     p.add_argument("--cases", type=id_list, default=None, help="e.g. 1,5,8 (default: all)")
-    p.add_argument("--columns", type=id_list, default=None, help="e.g. C,D (default: A,B,C,D)")
+    p.add_argument("--columns", type=id_list, default=None, help="e.g. C,E (default: A to I)")
     p.add_argument("--trials", type=int, default=3,
                    help="at most this many runs of a racy case (1: quick look)")
     p.add_argument("--case-cap", type=float, default=CASE_CAP,
@@ -1181,7 +1416,10 @@ def main():
                 log(f"column {col['key']}: {col['label']}")
                 for c in cases:
                     t0 = time.monotonic()
-                    if col["missing"]:
+                    if c["inits_only"] and col.get("group", 1) != 2:
+                        cells = {k: "n/a" for k, _ in c["rows"]}
+                        detail, broke = {"not_applicable": True}, False
+                    elif col["missing"]:
                         cells = {k: "not installed" for k, _ in c["rows"]}
                         detail, broke = {"missing": col["missing"]}, False
                     else:
@@ -1209,13 +1447,15 @@ def main():
         "schema": 1, "date": date, "elapsed_s": round(elapsed, 1),
         "load": [load_before, "%.2f" % os.getloadavg()[0]],
         "versions": tool_versions(ns_bin),
-        "columns": [{k: col[k] for k in ("key", "label", "argv")} for col in cols],
+        "columns": [{"key": col["key"], "label": col["label"], "argv": col["argv"],
+                     "group": col.get("group", 1)} for col in cols],
         "cases": [], "leftovers": left, "broken": broken,
     }
     for c in cases:
         res = results[c["id"]]
         report["cases"].append({
             "id": c["id"], "title": c["title"], "legend": c["legend"],
+            "inits_only": c["inits_only"],
             "trials": max(1, min(c["trials"], args.trials)),
             "rows": [{"key": k, "label": label,
                       "cells": {ck: cells[k] for ck, cells in res["cells"].items()}}
