@@ -233,7 +233,13 @@ fn fork_into_namespace(plan: &Plan, level: u8, job: Option<&Job>) -> Result<i32,
         init::housekeeping();
     }
     let me = if top { plan.me } else { 1 };
-    let mut sup = Supervisor::new(child, plan.what(), plan.inherited.waited(), me);
+    let mut sup = Supervisor::new(
+        child,
+        plan.what(),
+        plan.inherited.waited(),
+        me,
+        &plan.opts.relay,
+    );
     sup.depth = plan.depth(level);
     sup.command_is_init = plan.opts.newpid && !plan.opts.init;
     // `init` is a PID 1 or a subreaper: orphans come to it.
@@ -242,7 +248,6 @@ fn fork_into_namespace(plan: &Plan, level: u8, job: Option<&Job>) -> Result<i32,
     sup.top = top;
     sup.terminal = terminal;
     sup.sentinel = sentinel;
-    sup.relay = plan.opts.relay;
     let status = sup.run();
     if let Some(terminal) = terminal {
         terminal.take_back(child);
@@ -324,9 +329,14 @@ fn in_namespace(plan: &Plan, level: u8, go: Fd) -> Result<i32, Error> {
 /// every process that ends up here, and exit with COMMAND's status. (When
 /// PID 1 exits, the kernel kills what is left.)
 fn init(plan: &Plan, command: i32) -> Result<i32, Error> {
-    let mut sup = Supervisor::new(command, plan.what(), plan.inherited.waited(), 1);
+    let mut sup = Supervisor::new(
+        command,
+        plan.what(),
+        plan.inherited.waited(),
+        1,
+        &plan.opts.relay,
+    );
     sup.reap_all = true;
-    sup.relay = plan.opts.relay;
     let status = sup.run()?;
     Ok(supervise::exit_code(status, plan.what(), false))
 }
