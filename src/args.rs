@@ -495,14 +495,9 @@ fn parse_syscalls(mut args: Cursor<'_>) -> Result<Command, Usage<'_>> {
 }
 
 fn parse_nest(value: &[u8]) -> Result<u8, Usage<'_>> {
-    let bad = Usage::NestRange(value);
-    if value.is_empty() || value.len() > 3 || !value.iter().all(u8::is_ascii_digit) {
-        return Err(bad);
-    }
-    let n = value.iter().fold(0u16, |n, d| n * 10 + u16::from(d - b'0'));
-    match u8::try_from(n) {
-        Ok(n) if (1..=MAX_NEST).contains(&n) => Ok(n),
-        _ => Err(bad),
+    match crate::signals::number(value) {
+        Some(n) if (1..=MAX_NEST.into()).contains(&n) => Ok(n as u8),
+        _ => Err(Usage::NestRange(value)),
     }
 }
 

@@ -133,7 +133,7 @@ pub fn signal_number(word: &[u8]) -> Option<u32> {
 }
 
 /// A decimal number of at most three digits.
-fn number(digits: &[u8]) -> Option<u32> {
+pub fn number(digits: &[u8]) -> Option<u32> {
     if digits.is_empty() || digits.len() > 3 {
         return None;
     }
