@@ -123,77 +123,110 @@ pub enum Usage<'a> {
     PauseWithCommand(&'static str),
 }
 
+/// In a usage message: the subcommand's name.
+const CMD: u8 = 1;
+/// In a usage message: the word at fault, escaped.
+const WORD: u8 = 2;
+
 impl Usage<'_> {
-    /// Write the message (what was wrong, and what to do).
+    /// Write the message (what was wrong, and what to do). Each is one
+    /// packed text with [`CMD`] and [`WORD`] in it: one loop writes them
+    /// all, where a chain of writes per message cost more code.
     pub fn put<'b>(&self, b: &'b mut Buf) -> &'b mut Buf {
-        match *self {
-            Usage::MissingCommand => b.p(t!("missing command; run 'ns-tool --help' for usage")),
-            Usage::UnknownCommand(word) => b
-                .p(t!("unknown command '"))
-                .esc(word)
-                .p(t!("'; run 'ns-tool --help' for the list of commands")),
-            Usage::UnknownOption(None, opt) => b
-                .p(t!("unknown option '"))
-                .esc(opt)
-                .p(t!("'; run 'ns-tool --help' for usage")),
-            // One arm for these, as they differ in a few words (size).
-            Usage::UnknownOption(Some(cmd), word)
-            | Usage::UnexpectedArgument(cmd, word)
-            | Usage::NeedsValue(cmd, word) => b
-                .s(cmd)
-                .p(match self {
-                    Usage::UnknownOption(..) => t!(": unknown option '"),
-                    Usage::NeedsValue(..) => t!(": option '"),
-                    _ => t!(": unexpected argument '"),
-                })
-                .esc(word)
-                .p(if matches!(self, Usage::NeedsValue(..)) {
-                    t!("' needs a value; run 'ns-tool ")
-                } else {
-                    t!("'; run 'ns-tool ")
-                })
-                .s(cmd)
-                .p(t!(" --help' for usage")),
-            Usage::BadExitCode(cmd, value) | Usage::BadRewrite(cmd, value) => b
-                .s(cmd)
-                .p(if matches!(self, Usage::BadExitCode(..)) {
-                    t!(": -e takes an exit status, 0 to 255, not '")
-                } else {
-                    t!(": --rewrite takes SIGNAL:SIGNAL, numbers 1 to 64 (to 0: drop it), not '")
-                })
-                .esc(value)
-                .p(t!("'")),
-            Usage::PauseWithCommand(cmd) => b
-                .s(cmd)
-                .p(t!(": --pause runs no COMMAND; give one or the other")),
-            Usage::NestMissing => b.p(t!(
-                "pid: --nest needs a number of levels, 1 to 32; e.g. 'ns-tool pid --nest 3'"
-            )),
-            Usage::NestRange(value) => b
-                .p(t!(
-                    "pid: --nest takes 1 to 32 levels (the kernel nests PID namespaces at most \
-                    32 deep), not '"
-                ))
-                .esc(value)
-                .p(t!("'")),
-            Usage::InitWithoutCommand(cmd) => {
-                b.p(if cmd == "pid" {
-                    t!("pid: --init needs a COMMAND to run as PID 2, or --pause; e.g. 'ns-tool pid \
-                    --init -- sleep 10'")
-                } else {
-                    t!("init: needs a COMMAND to run, or --pause; e.g. 'ns-tool init -- sleep 10'")
-                })
+        let (text, cmd, word): (Packed, &str, &[u8]) = match *self {
+            Usage::MissingCommand => (
+                t!("missing command; run 'ns-tool --help' for usage"),
+                "",
+                b"",
+            ),
+            Usage::UnknownCommand(word) => (
+                t!("unknown command '\x02'; run 'ns-tool --help' for the list of commands"),
+                "",
+                word,
+            ),
+            Usage::UnknownOption(None, word) => (
+                t!("unknown option '\x02'; run 'ns-tool --help' for usage"),
+                "",
+                word,
+            ),
+            Usage::UnknownOption(Some(cmd), word) => (
+                t!("\x01: unknown option '\x02'; run 'ns-tool \x01 --help' for usage"),
+                cmd,
+                word,
+            ),
+            Usage::UnexpectedArgument(cmd, word) => (
+                t!("\x01: unexpected argument '\x02'; run 'ns-tool \x01 --help' for usage"),
+                cmd,
+                word,
+            ),
+            Usage::NeedsValue(cmd, word) => (
+                t!("\x01: option '\x02' needs a value; run 'ns-tool \x01 --help' for usage"),
+                cmd,
+                word,
+            ),
+            Usage::BadExitCode(cmd, value) => (
+                t!("\x01: -e takes an exit status, 0 to 255, not '\x02'"),
+                cmd,
+                value,
+            ),
+            Usage::BadRewrite(cmd, value) => (
+                t!(
+                    "\x01: --rewrite takes SIGNAL:SIGNAL, numbers 1 to 64 (to 0: drop it), \
+                not '\x02'"
+                ),
+                cmd,
+                value,
+            ),
+            Usage::PauseWithCommand(cmd) => (
+                t!("\x01: --pause runs no COMMAND; give one or the other"),
+                cmd,
+                b"",
+            ),
+            Usage::NestMissing => (
+                t!("pid: --nest needs a number of levels, 1 to 32; e.g. 'ns-tool pid --nest 3'"),
+                "",
+                b"",
+            ),
+            Usage::NestRange(value) => {
+                (
+                    t!("pid: --nest takes 1 to 32 levels (the kernel nests PID namespaces at most \
+                32 deep), not '\x02'"),
+                    "",
+                    value,
+                )
             }
-            Usage::BadArch(value) => b
-                .p(t!("syscalls: --arch takes x86_64, aarch64 or all, not '"))
-                .esc(value)
-                .p(t!("'")),
-            Usage::EmptyCommand(cmd) => b
-                .s(cmd)
-                .p(t!(": '--' must be followed by a COMMAND; e.g. 'ns-tool "))
-                .s(cmd)
-                .p(t!(" -- sh'")),
+            Usage::InitWithoutCommand("pid") => (
+                t!(
+                    "pid: --init needs a COMMAND to run as PID 2, or --pause; e.g. 'ns-tool pid \
+                --init -- sleep 10'"
+                ),
+                "",
+                b"",
+            ),
+            Usage::InitWithoutCommand(_) => (
+                t!("init: needs a COMMAND to run, or --pause; e.g. 'ns-tool init -- sleep 10'"),
+                "",
+                b"",
+            ),
+            Usage::BadArch(value) => (
+                t!("syscalls: --arch takes x86_64, aarch64 or all, not '\x02'"),
+                "",
+                value,
+            ),
+            Usage::EmptyCommand(cmd) => (
+                t!("\x01: '--' must be followed by a COMMAND; e.g. 'ns-tool \x01 -- sh'"),
+                cmd,
+                b"",
+            ),
+        };
+        for c in text.unpack() {
+            match c {
+                CMD => b.s(cmd),
+                WORD => b.esc(word),
+                _ => b.byte(c),
+            };
         }
+        b
     }
 }
 
