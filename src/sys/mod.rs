@@ -158,21 +158,15 @@ use args;
 #[inline(always)]
 pub unsafe fn call(c: &'static Call, a: [usize; 6]) -> Result<usize, Errno> {
     debug_assert_eq!(a[5], 0);
-    // In registers, not an array each call site fills in memory (size).
+    // In registers, not an array each call site fills in memory, and the
+    // raw return: a Result would come back through memory (size).
     // SAFETY: as the caller vouches.
-    unsafe { call5(c, a[0], a[1], a[2], a[3], a[4]) }
+    Errno::from_ret(unsafe { call5(c, a[0], a[1], a[2], a[3], a[4]) })
 }
 
-/// [`call`], its arguments one by one.
+/// [`call`], its arguments one by one; returns what the kernel did.
 #[inline(never)]
-unsafe fn call5(
-    c: &'static Call,
-    a0: usize,
-    a1: usize,
-    a2: usize,
-    a3: usize,
-    a4: usize,
-) -> Result<usize, Errno> {
+unsafe fn call5(c: &'static Call, a0: usize, a1: usize, a2: usize, a3: usize, a4: usize) -> usize {
     let a = [a0, a1, a2, a3, a4, 0];
     let traced = trace::enabled();
     if traced && c.ret == Ret::NoReturn {
@@ -180,9 +174,8 @@ unsafe fn call5(
         unsafe { trace::line(c, &a, None) };
     }
     // SAFETY: the caller vouches for the arguments; unused ones are 0.
-    let r = Errno::from_ret(unsafe {
-        syscalls::raw::syscall5(usize::from(c.sys.nr()), a0, a1, a2, a3, a4)
-    });
+    let raw = unsafe { syscalls::raw::syscall5(usize::from(c.sys.nr()), a0, a1, a2, a3, a4) };
+    let r = Errno::from_ret(raw);
     match (c.ret, r) {
         (Ret::Fork, Ok(0)) => trace::forked_child(),
         (Ret::SelfPid, Ok(pid)) if traced => trace::learned_pid(pid),
@@ -192,7 +185,7 @@ unsafe fn call5(
         // SAFETY: as above.
         unsafe { trace::line(c, &a, Some(r)) };
     }
-    r
+    raw
 }
 
 /// An owned file descriptor, closed when dropped.
