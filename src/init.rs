@@ -103,17 +103,19 @@ pub fn pause(waited: SigSet) -> Result<i32, Error> {
 /// sd_listen_fds() there finds none. In the child, before exec; `entry`
 /// holds the new variable until then.
 pub fn listen_pid(argv: &Argv, entry: &mut Buf) {
-    let Some(value) = argv.env(b"LISTEN_PID") else {
+    let Some((at, value)) = argv.env_at(b"LISTEN_PID") else {
         return;
     };
-    let mut parent = Buf::new();
-    if value != parent.dec(sys::getppid().into()).as_bytes() {
+    // `entry` holds the parent's PID to compare, then the new variable.
+    if value != entry.dec(sys::getppid().into()).as_bytes() {
         return;
     }
+    *entry = Buf::new();
     entry.p(t!("LISTEN_PID=")).dec(sys::getpid().into());
     if let Some(entry) = entry.c_str() {
-        // SAFETY: `entry` lives in the caller's frame, which execs.
-        unsafe { argv.set_env(b"LISTEN_PID", entry) };
+        // SAFETY: `at` is LISTEN_PID's entry; `entry` lives in the
+        // caller's frame, which execs.
+        unsafe { argv.set_env(at, entry) };
     }
 }
 
