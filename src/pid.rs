@@ -88,7 +88,7 @@ pub fn run(opts: &PidOpts, argv: &Argv) -> Result<i32, Error> {
     };
     let result = if opts.pause && !opts.newpid {
         init::housekeeping();
-        init::pause(inherited.waited())
+        Ok(init::pause(inherited.waited()))
     } else {
         run_job(&plan)
     };
@@ -303,7 +303,7 @@ fn in_namespace(plan: &Plan, level: u8, go: Fd) -> Result<i32, Error> {
         ns::mount_proc()?;
     }
     if plan.opts.pause {
-        return crate::init::pause(plan.inherited.waited());
+        return Ok(init::pause(plan.inherited.waited()));
     }
     if plan.opts.init {
         // The child, PID 2, goes on to run COMMAND below (and, should that
