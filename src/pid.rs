@@ -40,11 +40,14 @@ struct Plan<'a> {
     inherited: Inherited,
     /// The top ns-tool's PID.
     me: i32,
+    /// The demonstration: no COMMAND, no `--pause` (worked out once, as
+    /// many places ask).
+    demo: bool,
 }
 
 impl Plan<'_> {
     fn demo(&self) -> bool {
-        self.opts.command.is_none() && !self.opts.pause
+        self.demo
     }
 
     /// What to call the child in messages: COMMAND's name, or "child".
@@ -85,6 +88,7 @@ pub fn run(opts: &PidOpts, argv: &Argv) -> Result<i32, Error> {
         argv,
         inherited,
         me,
+        demo: opts.command.is_none() && !opts.pause,
     };
     let result = if opts.pause && !opts.newpid {
         init::housekeeping();
