@@ -29,8 +29,10 @@ pub struct Error {
     /// What to do about it, if there is something to say.
     pub hint: Option<Packed>,
     /// A word from the system that completes the hint, e.g. the missing
-    /// interpreter a script names (see [`keep`]).
-    pub detail: Option<&'static [u8]>,
+    /// interpreter a script names: its length, the bytes kept in
+    /// [`SCRATCH`] (a length, not a slice: a smaller Error is less to copy
+    /// at every `?`).
+    pub detail: Option<u8>,
     /// The exit status it leads to.
     pub code: i32,
 }
@@ -40,21 +42,15 @@ pub struct Error {
 /// that reports it, and ns-tool is single-threaded, so one slot is enough.
 struct Scratch(core::cell::UnsafeCell<[u8; 64]>);
 
-// SAFETY: ns-tool is single-threaded (see `keep`).
+// SAFETY: ns-tool is single-threaded (see `Error::with_detail`).
 unsafe impl Sync for Scratch {}
 
 static SCRATCH: Scratch = Scratch(core::cell::UnsafeCell::new([0; 64]));
 
-/// Keep a copy of `bytes` (cut to 64) for an error's detail, for the rest
-/// of the process. Call it once, for the error the process is about to
-/// report: a second call overwrites the first.
-pub fn keep(bytes: &[u8]) -> &'static [u8] {
-    let n = bytes.len().min(64);
-    // SAFETY: single-threaded, and no earlier detail is still in use (one
-    // error per process).
-    let slot = unsafe { &mut *SCRATCH.0.get() };
-    slot[..n].copy_from_slice(&bytes[..n]);
-    &slot[..n]
+/// The detail kept in [`SCRATCH`]: its first `n` bytes.
+fn kept(n: u8) -> &'static [u8] {
+    // SAFETY: single-threaded; only `with_detail` writes it.
+    unsafe { &(&*SCRATCH.0.get())[..usize::from(n)] }
 }
 
 impl Error {
@@ -87,9 +83,16 @@ impl Error {
         self
     }
 
-    /// Complete the hint with `detail`, shown after it.
-    pub fn with_detail(mut self, detail: &'static [u8]) -> Self {
-        self.detail = Some(detail);
+    /// Complete the hint with `detail` (cut to 64 bytes), shown after it.
+    /// A copy is kept for the rest of the process: call it once, for the
+    /// error the process is about to report (a second call overwrites the
+    /// first).
+    pub fn with_detail(mut self, detail: &[u8]) -> Self {
+        let n = detail.len().min(64);
+        // SAFETY: single-threaded, and no earlier detail is still in use
+        // (one error per process).
+        unsafe { (&mut *SCRATCH.0.get())[..n].copy_from_slice(&detail[..n]) };
+        self.detail = Some(n as u8);
         self
     }
 
@@ -146,8 +149,8 @@ impl Error {
         if let Some(hint) = self.hint {
             b.p(t!(": ")).p(hint);
         }
-        if let Some(detail) = self.detail {
-            b.byte(b' ').esc(detail);
+        if let Some(n) = self.detail {
+            b.byte(b' ').esc(kept(n));
         }
         b
     }

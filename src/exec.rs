@@ -124,7 +124,7 @@ fn explain(failed: Failed, path: &CStr, name: &'static [u8]) -> Error {
             match interpreter(path, &mut head) {
                 Some(interp) => e
                     .hint(t!("the interpreter on its #! line was not found:"))
-                    .with_detail(crate::error::keep(interp)),
+                    .with_detail(interp),
                 None => e.hint(t!("its ELF interpreter (dynamic loader) was not found")),
             }
             .exit_with(EXIT_NOT_FOUND)
