@@ -29,7 +29,7 @@ use crate::sys::{self, SigSet};
 use crate::text::Buf;
 
 /// The inode of the first PID namespace (PROC_PID_INIT_INO).
-const FIRST_PID_NS: &[u8] = b"pid:[4026531836]";
+const FIRST_PID_NS: &[u8; 16] = b"pid:[4026531836]";
 
 /// Step 1, for ns-tool with PID `me`; true if it is the machine's PID 1.
 pub fn prepare(me: i32) -> Result<bool, Error> {
@@ -44,9 +44,11 @@ pub fn prepare(me: i32) -> Result<bool, Error> {
         c"proc",
         MS_NOSUID | MS_NODEV | MS_NOEXEC,
     );
-    let mut link = [0u8; 32];
-    let n = sys::readlink(c"/proc/self/ns/pid", &mut link).unwrap_or(0);
-    if &link[..n] != FIRST_PID_NS {
+    // One byte more than FIRST_PID_NS, so that a longer link does not
+    // match; compared as a fixed-size array (no slice bounds to check).
+    let mut link = [0u8; 17];
+    let n = sys::readlink(c"/proc/self/ns/pid", &mut link);
+    if n != Ok(FIRST_PID_NS.len()) || link[..16] != *FIRST_PID_NS {
         return Ok(false);
     }
     mount_missing(
