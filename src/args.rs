@@ -510,20 +510,30 @@ fn parse_run(mut args: Cursor<'_>, trace: bool, init: bool) -> Result<Command, U
 fn parse_syscalls(mut args: Cursor<'_>) -> Result<Command, Usage<'_>> {
     let mut arch = Arch::All;
     loop {
-        let value = match args.option(&SYSCALLS_OPTS) {
+        // The word at fault, and whether it looks like an option: one
+        // return for the three (size).
+        let (option, word) = match args.option(&SYSCALLS_OPTS) {
             Next::End => return Ok(Command::Syscalls(arch)),
             Next::Opt(HELP, _) => return Ok(Command::Help(Topic::Syscalls)),
-            Next::Opt(_, value) => value.unwrap_or(b""),
-            Next::Unknown(a) => return Err(Usage::UnknownOption(Some("syscalls"), a)),
-            Next::DashDash(_) => return Err(Usage::UnknownOption(Some("syscalls"), b"--")),
-            Next::Word(_, a) => return Err(Usage::UnexpectedArgument("syscalls", a)),
+            Next::Opt(_, value) => {
+                let value = value.unwrap_or(b"");
+                arch = match find(value, &ARCHES).map(|(id, _)| id) {
+                    Some(0) => Arch::All,
+                    Some(1) => Arch::X86_64,
+                    Some(_) => Arch::Aarch64,
+                    None => return Err(Usage::BadArch(value)),
+                };
+                continue;
+            }
+            Next::Unknown(a) => (true, a),
+            Next::DashDash(_) => (true, &b"--"[..]),
+            Next::Word(_, a) => (false, a),
         };
-        arch = match find(value, &ARCHES).map(|(id, _)| id) {
-            Some(0) => Arch::All,
-            Some(1) => Arch::X86_64,
-            Some(_) => Arch::Aarch64,
-            None => return Err(Usage::BadArch(value)),
-        };
+        return Err(if option {
+            Usage::UnknownOption(Some("syscalls"), word)
+        } else {
+            Usage::UnexpectedArgument("syscalls", word)
+        });
     }
 }
 
