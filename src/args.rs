@@ -92,35 +92,53 @@ impl Default for PidOpts {
     }
 }
 
-/// A command line that does not make sense; reported with exit status 2.
+/// A command line that does not make sense; reported with exit status 2:
+/// what is wrong, and the words its message names. One shape for every
+/// kind, so that the message is picked from a table (see `put`), where a
+/// match over an enum's variants cost a jump table and an arm apiece.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Usage<'a> {
+pub struct Usage<'a> {
+    /// What is wrong.
+    pub what: Wrong,
+    /// The subcommand, for the messages that name it ("" elsewhere).
+    pub cmd: &'static str,
+    /// The word at fault, if any.
+    pub word: &'a [u8],
+}
+
+/// What is wrong with a command line, in the order of [`MESSAGES`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Wrong {
     /// No subcommand given.
     MissingCommand,
     /// A word that is not a subcommand.
-    UnknownCommand(&'a [u8]),
-    /// An option nobody knows, with the subcommand it was given to, if any.
-    UnknownOption(Option<&'static str>, &'a [u8]),
+    UnknownCommand,
+    /// An option nobody knows, before any subcommand.
+    UnknownOption,
+    /// An option the subcommand does not know.
+    UnknownCommandOption,
     /// `--nest` without a value.
     NestMissing,
     /// `--nest` with a value that is not 1 to 32.
-    NestRange(&'a [u8]),
-    /// `--init`, or `init`, with nothing to run.
-    InitWithoutCommand(&'static str),
+    NestRange,
+    /// `pid --init` with nothing to run.
+    PidInitWithoutCommand,
+    /// `init` with nothing to run.
+    InitWithoutCommand,
     /// `--` with nothing after it.
-    EmptyCommand(&'static str),
+    EmptyCommand,
     /// `--arch` with a value that is not an architecture ns-tool knows.
-    BadArch(&'a [u8]),
+    BadArch,
     /// A stray word after `syscalls`.
-    UnexpectedArgument(&'static str, &'a [u8]),
+    UnexpectedArgument,
     /// An option of this command without its value.
-    NeedsValue(&'static str, &'a [u8]),
+    NeedsValue,
     /// `--exit-zero` with a value that is not an exit status.
-    BadExitCode(&'static str, &'a [u8]),
+    BadExitCode,
     /// `--rewrite` with a value that is not SIGNAL:SIGNAL.
-    BadRewrite(&'static str, &'a [u8]),
+    BadRewrite,
     /// `--pause` and a COMMAND.
-    PauseWithCommand(&'static str),
+    PauseWithCommand,
 }
 
 /// In a usage message: the subcommand's name.
@@ -128,101 +146,108 @@ const CMD: u8 = 1;
 /// In a usage message: the word at fault, escaped.
 const WORD: u8 = 2;
 
-impl Usage<'_> {
-    /// Write the message (what was wrong, and what to do). Each is one
-    /// packed text with [`CMD`] and [`WORD`] in it: one loop writes them
-    /// all, where a chain of writes per message cost more code.
-    pub fn put<'b>(&self, b: &'b mut Buf) -> &'b mut Buf {
-        let (text, cmd, word): (Packed, &str, &[u8]) = match *self {
-            Usage::MissingCommand => (
-                t!("missing command; run 'ns-tool --help' for usage"),
-                "",
-                b"",
-            ),
-            Usage::UnknownCommand(word) => (
-                t!("unknown command '\x02'; run 'ns-tool --help' for the list of commands"),
-                "",
-                word,
-            ),
-            Usage::UnknownOption(None, word) => (
-                t!("unknown option '\x02'; run 'ns-tool --help' for usage"),
-                "",
-                word,
-            ),
-            Usage::UnknownOption(Some(cmd), word) => (
-                t!("\x01: unknown option '\x02'; run 'ns-tool \x01 --help' for usage"),
-                cmd,
-                word,
-            ),
-            Usage::UnexpectedArgument(cmd, word) => (
-                t!("\x01: unexpected argument '\x02'; run 'ns-tool \x01 --help' for usage"),
-                cmd,
-                word,
-            ),
-            Usage::NeedsValue(cmd, word) => (
-                t!("\x01: option '\x02' needs a value; run 'ns-tool \x01 --help' for usage"),
-                cmd,
-                word,
-            ),
-            Usage::BadExitCode(cmd, value) => (
-                t!("\x01: -e takes an exit status, 0 to 255, not '\x02'"),
-                cmd,
-                value,
-            ),
-            Usage::BadRewrite(cmd, value) => (
-                t!(
-                    "\x01: --rewrite takes SIGNAL:SIGNAL, numbers 1 to 64 (to 0: drop it), \
-                not '\x02'"
-                ),
-                cmd,
-                value,
-            ),
-            Usage::PauseWithCommand(cmd) => (
-                t!("\x01: --pause runs no COMMAND; give one or the other"),
-                cmd,
-                b"",
-            ),
-            Usage::NestMissing => (
-                t!("pid: --nest needs a number of levels, 1 to 32; e.g. 'ns-tool pid --nest 3'"),
-                "",
-                b"",
-            ),
-            Usage::NestRange(value) => {
-                (
-                    t!("pid: --nest takes 1 to 32 levels (the kernel nests PID namespaces at most \
-                32 deep), not '\x02'"),
-                    "",
-                    value,
-                )
-            }
-            Usage::InitWithoutCommand("pid") => (
-                t!(
-                    "pid: --init needs a COMMAND to run as PID 2, or --pause; e.g. 'ns-tool pid \
-                --init -- sleep 10'"
-                ),
-                "",
-                b"",
-            ),
-            Usage::InitWithoutCommand(_) => (
-                t!("init: needs a COMMAND to run, or --pause; e.g. 'ns-tool init -- sleep 10'"),
-                "",
-                b"",
-            ),
-            Usage::BadArch(value) => (
-                t!("syscalls: --arch takes x86_64, aarch64 or all, not '\x02'"),
-                "",
-                value,
-            ),
-            Usage::EmptyCommand(cmd) => (
-                t!("\x01: '--' must be followed by a COMMAND; e.g. 'ns-tool \x01 -- sh'"),
-                cmd,
-                b"",
-            ),
+/// Each [`Wrong`]'s message (what was wrong, and what to do), with
+/// [`CMD`] and [`WORD`] where those go.
+const MESSAGES: [Packed; 15] = [
+    t!("missing command; run 'ns-tool --help' for usage"),
+    t!("unknown command '\x02'; run 'ns-tool --help' for the list of commands"),
+    t!("unknown option '\x02'; run 'ns-tool --help' for usage"),
+    t!("\x01: unknown option '\x02'; run 'ns-tool \x01 --help' for usage"),
+    t!("pid: --nest needs a number of levels, 1 to 32; e.g. 'ns-tool pid --nest 3'"),
+    t!(
+        "pid: --nest takes 1 to 32 levels (the kernel nests PID namespaces at most \
+    32 deep), not '\x02'"
+    ),
+    t!(
+        "pid: --init needs a COMMAND to run as PID 2, or --pause; e.g. 'ns-tool pid \
+    --init -- sleep 10'"
+    ),
+    t!("init: needs a COMMAND to run, or --pause; e.g. 'ns-tool init -- sleep 10'"),
+    t!("\x01: '--' must be followed by a COMMAND; e.g. 'ns-tool \x01 -- sh'"),
+    t!("syscalls: --arch takes x86_64, aarch64 or all, not '\x02'"),
+    t!("\x01: unexpected argument '\x02'; run 'ns-tool \x01 --help' for usage"),
+    t!("\x01: option '\x02' needs a value; run 'ns-tool \x01 --help' for usage"),
+    t!("\x01: -e takes an exit status, 0 to 255, not '\x02'"),
+    t!(
+        "\x01: --rewrite takes SIGNAL:SIGNAL, numbers 1 to 64 (to 0: drop it), \
+    not '\x02'"
+    ),
+    t!("\x01: --pause runs no COMMAND; give one or the other"),
+];
+
+impl<'a> Usage<'a> {
+    const fn new(what: Wrong, cmd: &'static str, word: &'a [u8]) -> Self {
+        Usage { what, cmd, word }
+    }
+
+    pub const fn missing_command() -> Self {
+        Self::new(Wrong::MissingCommand, "", b"")
+    }
+
+    pub const fn unknown_command(word: &'a [u8]) -> Self {
+        Self::new(Wrong::UnknownCommand, "", word)
+    }
+
+    /// An unknown option, given to subcommand `cmd`, if any.
+    pub const fn unknown_option(cmd: Option<&'static str>, word: &'a [u8]) -> Self {
+        match cmd {
+            None => Self::new(Wrong::UnknownOption, "", word),
+            Some(cmd) => Self::new(Wrong::UnknownCommandOption, cmd, word),
+        }
+    }
+
+    pub const fn nest_missing() -> Self {
+        Self::new(Wrong::NestMissing, "", b"")
+    }
+
+    pub const fn nest_range(value: &'a [u8]) -> Self {
+        Self::new(Wrong::NestRange, "", value)
+    }
+
+    /// `pid --init` (`cmd` "pid") or `init` with nothing to run.
+    pub fn init_without_command(cmd: &'static str) -> Self {
+        let what = if cmd == "pid" {
+            Wrong::PidInitWithoutCommand
+        } else {
+            Wrong::InitWithoutCommand
         };
-        for c in text.unpack() {
+        Self::new(what, "", b"")
+    }
+
+    pub const fn empty_command(cmd: &'static str) -> Self {
+        Self::new(Wrong::EmptyCommand, cmd, b"")
+    }
+
+    pub const fn bad_arch(value: &'a [u8]) -> Self {
+        Self::new(Wrong::BadArch, "", value)
+    }
+
+    pub const fn unexpected_argument(cmd: &'static str, word: &'a [u8]) -> Self {
+        Self::new(Wrong::UnexpectedArgument, cmd, word)
+    }
+
+    pub const fn needs_value(cmd: &'static str, word: &'a [u8]) -> Self {
+        Self::new(Wrong::NeedsValue, cmd, word)
+    }
+
+    pub const fn bad_exit_code(cmd: &'static str, value: &'a [u8]) -> Self {
+        Self::new(Wrong::BadExitCode, cmd, value)
+    }
+
+    pub const fn bad_rewrite(cmd: &'static str, value: &'a [u8]) -> Self {
+        Self::new(Wrong::BadRewrite, cmd, value)
+    }
+
+    pub const fn pause_with_command(cmd: &'static str) -> Self {
+        Self::new(Wrong::PauseWithCommand, cmd, b"")
+    }
+
+    /// Write the message.
+    pub fn put<'b>(&self, b: &'b mut Buf) -> &'b mut Buf {
+        for c in MESSAGES[self.what as usize].unpack() {
             match c {
-                CMD => b.s(cmd),
-                WORD => b.esc(word),
+                CMD => b.s(self.cmd),
+                WORD => b.esc(self.word),
                 _ => b.byte(c),
             };
         }
@@ -411,7 +436,7 @@ pub fn parse(words: &dyn Words) -> Result<Command, Usage<'_>> {
     let mut trace = false;
     loop {
         let Some((_, word)) = args.next() else {
-            return Err(Usage::MissingCommand);
+            return Err(Usage::missing_command());
         };
         return match find(word, &COMMANDS).map(|(id, _)| id) {
             Some(TOP_TRACE) => {
@@ -430,8 +455,8 @@ pub fn parse(words: &dyn Words) -> Result<Command, Usage<'_>> {
                     _ => Topic::General,
                 },
             )),
-            None if word.starts_with(b"-") => Err(Usage::UnknownOption(None, word)),
-            None => Err(Usage::UnknownCommand(word)),
+            None if word.starts_with(b"-") => Err(Usage::unknown_option(None, word)),
+            None => Err(Usage::unknown_command(word)),
         };
     }
 }
@@ -455,14 +480,14 @@ fn parse_run(mut args: Cursor<'_>, trace: bool, init: bool) -> Result<Command, U
         match args.option(table) {
             Next::End => break,
             Next::DashDash(start) => {
-                opts.command = Some(start.ok_or(Usage::EmptyCommand(cmd))?);
+                opts.command = Some(start.ok_or(Usage::empty_command(cmd))?);
                 break;
             }
             Next::Word(at, _) => {
                 opts.command = Some(at);
                 break;
             }
-            Next::Unknown(a) => return Err(Usage::UnknownOption(Some(cmd), a)),
+            Next::Unknown(a) => return Err(Usage::unknown_option(Some(cmd), a)),
             Next::Opt(HELP, _) => {
                 return Ok(Command::Help(if init { Topic::Init } else { Topic::Pid }));
             }
@@ -471,7 +496,7 @@ fn parse_run(mut args: Cursor<'_>, trace: bool, init: bool) -> Result<Command, U
             Next::Opt(MOUNT_PROC, _) => opts.mount_proc = true,
             Next::Opt(USER, _) => opts.user = true,
             Next::Opt(NEST, value) => {
-                opts.nest = parse_nest(value.ok_or(Usage::NestMissing)?)?;
+                opts.nest = parse_nest(value.ok_or(Usage::nest_missing())?)?;
             }
             // `pid --pause`: the namespace's PID 1 pauses, as under --init.
             Next::Opt(PAUSE, _) => (opts.pause, opts.init) = (true, !init),
@@ -480,7 +505,7 @@ fn parse_run(mut args: Cursor<'_>, trace: bool, init: bool) -> Result<Command, U
             Next::Opt(SUBREAPER, _) => {}
             // The option as written is the last word read.
             Next::Opt(_, None) => {
-                return Err(Usage::NeedsValue(cmd, args.words.word(args.at - 1)));
+                return Err(Usage::needs_value(cmd, args.words.word(args.at - 1)));
             }
             Next::Opt(id, Some(v)) => {
                 let ok = if id == EXIT_ZERO {
@@ -490,17 +515,17 @@ fn parse_run(mut args: Cursor<'_>, trace: bool, init: bool) -> Result<Command, U
                 };
                 if !ok {
                     return Err(if id == EXIT_ZERO {
-                        Usage::BadExitCode(cmd, v)
+                        Usage::bad_exit_code(cmd, v)
                     } else {
-                        Usage::BadRewrite(cmd, v)
+                        Usage::bad_rewrite(cmd, v)
                     });
                 }
             }
         }
     }
     match (opts.pause, opts.command) {
-        (true, Some(_)) => Err(Usage::PauseWithCommand(cmd)),
-        (false, None) if init || opts.init => Err(Usage::InitWithoutCommand(cmd)),
+        (true, Some(_)) => Err(Usage::pause_with_command(cmd)),
+        (false, None) if init || opts.init => Err(Usage::init_without_command(cmd)),
         _ if init => Ok(Command::Init(opts)),
         _ => Ok(Command::Pid(opts)),
     }
@@ -521,7 +546,7 @@ fn parse_syscalls(mut args: Cursor<'_>) -> Result<Command, Usage<'_>> {
                     Some(0) => Arch::All,
                     Some(1) => Arch::X86_64,
                     Some(_) => Arch::Aarch64,
-                    None => return Err(Usage::BadArch(value)),
+                    None => return Err(Usage::bad_arch(value)),
                 };
                 continue;
             }
@@ -530,9 +555,9 @@ fn parse_syscalls(mut args: Cursor<'_>) -> Result<Command, Usage<'_>> {
             Next::Word(_, a) => (false, a),
         };
         return Err(if option {
-            Usage::UnknownOption(Some("syscalls"), word)
+            Usage::unknown_option(Some("syscalls"), word)
         } else {
-            Usage::UnexpectedArgument("syscalls", word)
+            Usage::unexpected_argument("syscalls", word)
         });
     }
 }
@@ -540,7 +565,7 @@ fn parse_syscalls(mut args: Cursor<'_>) -> Result<Command, Usage<'_>> {
 fn parse_nest(value: &[u8]) -> Result<u8, Usage<'_>> {
     match crate::signals::number(value) {
         Some(n) if (1..=MAX_NEST.into()).contains(&n) => Ok(n as u8),
-        _ => Err(Usage::NestRange(value)),
+        _ => Err(Usage::nest_range(value)),
     }
 }
 
@@ -619,7 +644,7 @@ mod tests {
             !pid(&["pid", "--", "x", "--trace"]).trace,
             "COMMAND's own option"
         );
-        assert_eq!(p(&["--trace"]), Err(Usage::MissingCommand));
+        assert_eq!(p(&["--trace"]), Err(Usage::missing_command()));
         assert_eq!(p(&["--trace", "--version"]), Ok(Command::Version));
     }
 
@@ -636,12 +661,12 @@ mod tests {
         );
         assert_eq!(
             p(&["syscalls", "--arch", "mips"]),
-            Err(Usage::BadArch(b"mips"))
+            Err(Usage::bad_arch(b"mips"))
         );
-        assert_eq!(p(&["syscalls", "--arch"]), Err(Usage::BadArch(b"")));
+        assert_eq!(p(&["syscalls", "--arch"]), Err(Usage::bad_arch(b"")));
         assert_eq!(
             p(&["syscalls", "x"]),
-            Err(Usage::UnexpectedArgument("syscalls", b"x"))
+            Err(Usage::unexpected_argument("syscalls", b"x"))
         );
         assert_eq!(p(&["help", "syscalls"]), Ok(Command::Help(Topic::Syscalls)));
     }
@@ -687,16 +712,16 @@ mod tests {
 
     #[test]
     fn nest_limits() {
-        assert_eq!(p(&["pid", "--nest", "33"]), Err(Usage::NestRange(b"33")));
-        assert_eq!(p(&["pid", "--nest", "0"]), Err(Usage::NestRange(b"0")));
-        assert_eq!(p(&["pid", "--nest=-1"]), Err(Usage::NestRange(b"-1")));
+        assert_eq!(p(&["pid", "--nest", "33"]), Err(Usage::nest_range(b"33")));
+        assert_eq!(p(&["pid", "--nest", "0"]), Err(Usage::nest_range(b"0")));
+        assert_eq!(p(&["pid", "--nest=-1"]), Err(Usage::nest_range(b"-1")));
         assert_eq!(
             p(&["pid", "--nest", "9999"]),
-            Err(Usage::NestRange(b"9999"))
+            Err(Usage::nest_range(b"9999"))
         );
-        assert_eq!(p(&["pid", "--nest", "x"]), Err(Usage::NestRange(b"x")));
-        assert_eq!(p(&["pid", "--nest="]), Err(Usage::NestRange(b"")));
-        assert_eq!(p(&["pid", "--nest"]), Err(Usage::NestMissing));
+        assert_eq!(p(&["pid", "--nest", "x"]), Err(Usage::nest_range(b"x")));
+        assert_eq!(p(&["pid", "--nest="]), Err(Usage::nest_range(b"")));
+        assert_eq!(p(&["pid", "--nest"]), Err(Usage::nest_missing()));
     }
 
     #[test]
@@ -715,37 +740,40 @@ mod tests {
 
     #[test]
     fn usage_errors() {
-        assert_eq!(p(&[]), Err(Usage::MissingCommand));
-        assert_eq!(p(&["net"]), Err(Usage::UnknownCommand(b"net")));
+        assert_eq!(p(&[]), Err(Usage::missing_command()));
+        assert_eq!(p(&["net"]), Err(Usage::unknown_command(b"net")));
         assert_eq!(
             p(&["--frobnicate"]),
-            Err(Usage::UnknownOption(None, b"--frobnicate"))
+            Err(Usage::unknown_option(None, b"--frobnicate"))
         );
         assert_eq!(
             p(&["pid", "--frobnicate"]),
-            Err(Usage::UnknownOption(Some("pid"), b"--frobnicate"))
+            Err(Usage::unknown_option(Some("pid"), b"--frobnicate"))
         );
-        assert_eq!(p(&["pid", "--init"]), Err(Usage::InitWithoutCommand("pid")));
-        assert_eq!(p(&["pid", "--"]), Err(Usage::EmptyCommand("pid")));
+        assert_eq!(
+            p(&["pid", "--init"]),
+            Err(Usage::init_without_command("pid"))
+        );
+        assert_eq!(p(&["pid", "--"]), Err(Usage::empty_command("pid")));
     }
 
     #[test]
     fn messages_point_at_help_or_an_example() {
         assert_eq!(
-            format(Usage::UnknownCommand(b"n\xffet")),
+            format(Usage::unknown_command(b"n\xffet")),
             "unknown command 'n\\xffet'; run 'ns-tool --help' for the list of commands"
         );
         assert_eq!(
-            format(Usage::UnknownOption(Some("pid"), b"-x")),
+            format(Usage::unknown_option(Some("pid"), b"-x")),
             "pid: unknown option '-x'; run 'ns-tool pid --help' for usage"
         );
         assert_eq!(
-            format(Usage::NestRange(b"33")),
+            format(Usage::nest_range(b"33")),
             "pid: --nest takes 1 to 32 levels (the kernel nests PID namespaces at most 32 deep), \
              not '33'"
         );
         assert_eq!(
-            format(Usage::MissingCommand),
+            format(Usage::missing_command()),
             "missing command; run 'ns-tool --help' for usage"
         );
     }
