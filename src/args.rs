@@ -139,6 +139,8 @@ pub enum Wrong {
     BadRewrite,
     /// `--pause` and a COMMAND.
     PauseWithCommand,
+    /// Nothing (while parsing; never in a Usage).
+    NoError,
 }
 
 /// In a usage message: the subcommand's name.
@@ -176,7 +178,8 @@ const MESSAGES: [Packed; 15] = [
 ];
 
 impl<'a> Usage<'a> {
-    const fn new(what: Wrong, cmd: &'static str, word: &'a [u8]) -> Self {
+    /// What is wrong, with subcommand `cmd` and the word at fault.
+    pub const fn new(what: Wrong, cmd: &'static str, word: &'a [u8]) -> Self {
         Usage { what, cmd, word }
     }
 
@@ -197,11 +200,11 @@ impl<'a> Usage<'a> {
     }
 
     pub const fn nest_missing() -> Self {
-        Self::new(Wrong::NestMissing, "", b"")
+        Self::new(Wrong::NestMissing, "pid", b"")
     }
 
     pub const fn nest_range(value: &'a [u8]) -> Self {
-        Self::new(Wrong::NestRange, "", value)
+        Self::new(Wrong::NestRange, "pid", value)
     }
 
     /// `pid --init` (`cmd` "pid") or `init` with nothing to run.
@@ -211,7 +214,7 @@ impl<'a> Usage<'a> {
         } else {
             Wrong::InitWithoutCommand
         };
-        Self::new(what, "", b"")
+        Self::new(what, cmd, b"")
     }
 
     pub const fn empty_command(cmd: &'static str) -> Self {
@@ -476,18 +479,17 @@ fn parse_run(mut args: Cursor<'_>, trace: bool, init: bool) -> Result<Command, U
         newpid: !init,
         ..PidOpts::default()
     };
-    loop {
+    // Each option is taken, or says what is wrong and with which word:
+    // one return builds every error (size).
+    let (what, word) = loop {
         match args.option(table) {
-            Next::End => break,
-            Next::DashDash(start) => {
-                opts.command = Some(start.ok_or(Usage::empty_command(cmd))?);
-                break;
-            }
-            Next::Word(at, _) => {
+            Next::End => break (Wrong::NoError, &b""[..]),
+            Next::DashDash(None) => break (Wrong::EmptyCommand, b""),
+            Next::DashDash(Some(at)) | Next::Word(at, _) => {
                 opts.command = Some(at);
-                break;
+                break (Wrong::NoError, b"");
             }
-            Next::Unknown(a) => return Err(Usage::unknown_option(Some(cmd), a)),
+            Next::Unknown(a) => break (Wrong::UnknownCommandOption, a),
             Next::Opt(HELP, _) => {
                 return Ok(Command::Help(if init { Topic::Init } else { Topic::Pid }));
             }
@@ -495,40 +497,39 @@ fn parse_run(mut args: Cursor<'_>, trace: bool, init: bool) -> Result<Command, U
             Next::Opt(TRACE, _) => opts.trace = true,
             Next::Opt(MOUNT_PROC, _) => opts.mount_proc = true,
             Next::Opt(USER, _) => opts.user = true,
-            Next::Opt(NEST, value) => {
-                opts.nest = parse_nest(value.ok_or(Usage::nest_missing())?)?;
-            }
+            Next::Opt(NEST, None) => break (Wrong::NestMissing, b""),
+            Next::Opt(NEST, Some(v)) => match parse_nest(v) {
+                Some(n) => opts.nest = n,
+                None => break (Wrong::NestRange, v),
+            },
             // `pid --pause`: the namespace's PID 1 pauses, as under --init.
             Next::Opt(PAUSE, _) => (opts.pause, opts.init) = (true, !init),
             Next::Opt(GROUP, _) => opts.relay.group = true,
             // tini's -s: ns-tool is a subreaper whenever it is not PID 1.
             Next::Opt(SUBREAPER, _) => {}
             // The option as written is the last word read.
-            Next::Opt(_, None) => {
-                return Err(Usage::needs_value(cmd, args.words.word(args.at - 1)));
+            Next::Opt(_, None) => break (Wrong::NeedsValue, args.words.word(args.at - 1)),
+            Next::Opt(EXIT_ZERO, Some(v)) => {
+                if !opts.relay.add_exit_zero(v) {
+                    break (Wrong::BadExitCode, v);
+                }
             }
-            Next::Opt(id, Some(v)) => {
-                let ok = if id == EXIT_ZERO {
-                    opts.relay.add_exit_zero(v)
-                } else {
-                    opts.relay.add_rewrite(v)
-                };
-                if !ok {
-                    return Err(if id == EXIT_ZERO {
-                        Usage::bad_exit_code(cmd, v)
-                    } else {
-                        Usage::bad_rewrite(cmd, v)
-                    });
+            Next::Opt(_, Some(v)) => {
+                if !opts.relay.add_rewrite(v) {
+                    break (Wrong::BadRewrite, v);
                 }
             }
         }
-    }
-    match (opts.pause, opts.command) {
-        (true, Some(_)) => Err(Usage::pause_with_command(cmd)),
-        (false, None) if init || opts.init => Err(Usage::init_without_command(cmd)),
-        _ if init => Ok(Command::Init(opts)),
-        _ => Ok(Command::Pid(opts)),
-    }
+    };
+    let what = match (what, opts.pause, opts.command) {
+        (Wrong::NoError, true, Some(_)) => Wrong::PauseWithCommand,
+        (Wrong::NoError, false, None) if init => Wrong::InitWithoutCommand,
+        (Wrong::NoError, false, None) if opts.init => Wrong::PidInitWithoutCommand,
+        (Wrong::NoError, ..) if init => return Ok(Command::Init(opts)),
+        (Wrong::NoError, ..) => return Ok(Command::Pid(opts)),
+        (what, ..) => what,
+    };
+    Err(Usage::new(what, cmd, word))
 }
 
 /// `syscalls [--arch x86_64|aarch64|all]`.
@@ -562,11 +563,11 @@ fn parse_syscalls(mut args: Cursor<'_>) -> Result<Command, Usage<'_>> {
     }
 }
 
-fn parse_nest(value: &[u8]) -> Result<u8, Usage<'_>> {
-    match crate::signals::number(value) {
-        Some(n) if (1..=MAX_NEST.into()).contains(&n) => Ok(n as u8),
-        _ => Err(Usage::nest_range(value)),
-    }
+/// `--nest`'s value: 1 to 32.
+fn parse_nest(value: &[u8]) -> Option<u8> {
+    crate::signals::number(value)
+        .filter(|n| (1..=MAX_NEST.into()).contains(n))
+        .map(|n| n as u8)
 }
 
 #[cfg(test)]
