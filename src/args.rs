@@ -222,7 +222,7 @@ impl<'a> Usage<'a> {
     }
 
     pub const fn bad_arch(value: &'a [u8]) -> Self {
-        Self::new(Wrong::BadArch, "", value)
+        Self::new(Wrong::BadArch, "syscalls", value)
     }
 
     pub const fn unexpected_argument(cmd: &'static str, word: &'a [u8]) -> Self {
@@ -437,31 +437,31 @@ pub fn parse(words: &dyn Words) -> Result<Command, Usage<'_>> {
     let mut args = Cursor { words, at: 0 };
     // Global options come before the command.
     let mut trace = false;
-    loop {
+    let (what, word) = loop {
         let Some((_, word)) = args.next() else {
-            return Err(Usage::missing_command());
+            break (Wrong::MissingCommand, &b""[..]);
         };
-        return match find(word, &COMMANDS).map(|(id, _)| id) {
-            Some(TOP_TRACE) => {
-                trace = true;
-                continue;
+        match find(word, &COMMANDS).map(|(id, _)| id) {
+            Some(TOP_TRACE) => trace = true,
+            Some(PID) => return parse_run(args, trace, false),
+            Some(INIT_CMD) => return parse_run(args, trace, true),
+            Some(SYSCALLS) => return parse_syscalls(args),
+            Some(VERSION) => return Ok(Command::Version),
+            Some(_) => {
+                return Ok(Command::Help(
+                    match args.next().and_then(|(_, w)| find(w, &COMMANDS)) {
+                        Some((PID, _)) => Topic::Pid,
+                        Some((INIT_CMD, _)) => Topic::Init,
+                        Some((SYSCALLS, _)) => Topic::Syscalls,
+                        _ => Topic::General,
+                    },
+                ))
             }
-            Some(PID) => parse_run(args, trace, false),
-            Some(INIT_CMD) => parse_run(args, trace, true),
-            Some(SYSCALLS) => parse_syscalls(args),
-            Some(VERSION) => Ok(Command::Version),
-            Some(_) => Ok(Command::Help(
-                match args.next().and_then(|(_, w)| find(w, &COMMANDS)) {
-                    Some((PID, _)) => Topic::Pid,
-                    Some((INIT_CMD, _)) => Topic::Init,
-                    Some((SYSCALLS, _)) => Topic::Syscalls,
-                    _ => Topic::General,
-                },
-            )),
-            None if word.starts_with(b"-") => Err(Usage::unknown_option(None, word)),
-            None => Err(Usage::unknown_command(word)),
-        };
-    }
+            None if word.starts_with(b"-") => break (Wrong::UnknownOption, word),
+            None => break (Wrong::UnknownCommand, word),
+        }
+    };
+    Err(Usage::new(what, "", word))
 }
 
 /// `pid [OPTIONS] [--] [COMMAND [ARGS...]]`, and `init` (`init` true),
@@ -535,10 +535,8 @@ fn parse_run(mut args: Cursor<'_>, trace: bool, init: bool) -> Result<Command, U
 /// `syscalls [--arch x86_64|aarch64|all]`.
 fn parse_syscalls(mut args: Cursor<'_>) -> Result<Command, Usage<'_>> {
     let mut arch = Arch::All;
-    loop {
-        // The word at fault, and whether it looks like an option: one
-        // return for the three (size).
-        let (option, word) = match args.option(&SYSCALLS_OPTS) {
+    let (what, word) = loop {
+        match args.option(&SYSCALLS_OPTS) {
             Next::End => return Ok(Command::Syscalls(arch)),
             Next::Opt(HELP, _) => return Ok(Command::Help(Topic::Syscalls)),
             Next::Opt(_, value) => {
@@ -547,20 +545,15 @@ fn parse_syscalls(mut args: Cursor<'_>) -> Result<Command, Usage<'_>> {
                     Some(0) => Arch::All,
                     Some(1) => Arch::X86_64,
                     Some(_) => Arch::Aarch64,
-                    None => return Err(Usage::bad_arch(value)),
+                    None => break (Wrong::BadArch, value),
                 };
-                continue;
             }
-            Next::Unknown(a) => (true, a),
-            Next::DashDash(_) => (true, &b"--"[..]),
-            Next::Word(_, a) => (false, a),
-        };
-        return Err(if option {
-            Usage::unknown_option(Some("syscalls"), word)
-        } else {
-            Usage::unexpected_argument("syscalls", word)
-        });
-    }
+            Next::Unknown(a) => break (Wrong::UnknownCommandOption, a),
+            Next::DashDash(_) => break (Wrong::UnknownCommandOption, &b"--"[..]),
+            Next::Word(_, a) => break (Wrong::UnexpectedArgument, a),
+        }
+    };
+    Err(Usage::new(what, "syscalls", word))
 }
 
 /// `--nest`'s value: 1 to 32.
