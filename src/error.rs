@@ -81,7 +81,9 @@ fn details() -> &'static mut Details {
 }
 
 impl Error {
-    /// `call` failed with `errno`.
+    /// `call` failed with `errno`. (Out of line: a call is smaller than
+    /// filling the slot in place.)
+    #[inline(never)]
     pub fn sys(call: Packed, errno: Errno) -> Self {
         let d = details();
         (d.call, d.errno, d.arg, d.hint, d.detail, d.code) =
@@ -95,12 +97,14 @@ impl Error {
     }
 
     /// Name the argument the call was made with, shown as `call(arg)`.
+    #[inline(never)]
     pub fn with_arg(self, arg: &'static [u8]) -> Self {
         details().arg = Some(arg);
         self
     }
 
     /// Always add `hint`.
+    #[inline(never)]
     pub fn hint(self, hint: Packed) -> Self {
         details().hint = Some(hint);
         self
@@ -117,12 +121,14 @@ impl Error {
     }
 
     /// Exit with `code` instead of 1.
+    #[inline(never)]
     pub fn exit_with(self, code: i32) -> Self {
         details().code = code;
         self
     }
 
     /// Add `hint` if the error is `when`.
+    #[inline(never)]
     pub fn hint_on(self, when: Errno, hint: Packed) -> Self {
         if self.errno() == when {
             details().hint = Some(hint);
