@@ -12,11 +12,10 @@ pub enum Command {
     Help(Topic),
     /// Print the version.
     Version,
-    /// Create a PID namespace: the demonstration, or run a COMMAND in it.
+    /// Create a PID namespace: the demonstration, or run a COMMAND in it;
+    /// or, with `newpid` false (`ns-tool init`), be the init (PID 1, or a
+    /// subreaper) of COMMAND in no new namespace: one engine runs both.
     Pid(PidOpts),
-    /// Be the init (PID 1, or a subreaper) of COMMAND, in no new namespace
-    /// (`newpid` is false).
-    Init(PidOpts),
     /// Print the table of system calls ns-tool makes.
     Syscalls(Arch),
 }
@@ -525,7 +524,6 @@ fn parse_run(mut args: Cursor<'_>, trace: bool, init: bool) -> Result<Command, U
         (Wrong::NoError, true, Some(_)) => Wrong::PauseWithCommand,
         (Wrong::NoError, false, None) if init => Wrong::InitWithoutCommand,
         (Wrong::NoError, false, None) if opts.init => Wrong::PidInitWithoutCommand,
-        (Wrong::NoError, ..) if init => return Ok(Command::Init(opts)),
         (Wrong::NoError, ..) => return Ok(Command::Pid(opts)),
         (what, ..) => what,
     };

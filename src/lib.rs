@@ -142,7 +142,7 @@ pub fn main(argv: &argv::Argv) -> i32 {
             Topic::Init => HELP_INIT,
             _ => HELP_SYSCALLS,
         }),
-        Command::Pid(opts) | Command::Init(opts) => pid::run(&opts, argv),
+        Command::Pid(opts) => pid::run(&opts, argv),
         Command::Syscalls(arch) => table::write_table(arch, |b| out::emit(out::STDOUT, b))
             .map(|()| 0)
             .map_err(error::Error::ctx(error::WRITE_STDOUT)),
