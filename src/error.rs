@@ -52,15 +52,13 @@ struct Slot(core::cell::UnsafeCell<Details>);
 // SAFETY: ns-tool is single-threaded (see `Error`).
 unsafe impl Sync for Slot {}
 
-const NONE: Details = Details {
-    call: WRITE_STDOUT,
-    errno: Errno::EPERM,
-    arg: None,
-    hint: None,
-    detail: None,
-    kept: [0; 64],
-    code: EXIT_FAILURE,
-};
+/// The slot before any error: all zeros (None, errno 0), so that it takes
+/// no room in the file (.bss, not .data).
+// SAFETY: every field is valid as zeros: integers, a byte array, and
+// Options (of a reference, zero is None; of a u16 and a u8, zero is the
+// tag of a variant). Error::sys writes every field but `kept` before one
+// is read.
+const NONE: Details = unsafe { core::mem::zeroed() };
 
 /// The slot; each thread has its own under `cargo test`, whose tests run
 /// in threads.
