@@ -20,10 +20,9 @@ pub const WRITE_STDOUT: Packed = t!("write(stdout)");
 /// A system call that failed, with its context: a token that `?` passes
 /// up in no room at all, while what to say about it waits in one slot
 /// ([`Details`]). A process has one error at a time (each is returned or
-/// reported as soon as it is made, and ends the process that reports it,
-/// but for a machine's mounts), and ns-tool is single-threaded, so one
-/// slot is enough; carried in the value, those 32 bytes cost code at every
-/// `?` and `map_err`.
+/// reported as soon as it is made, before another can be), and ns-tool is
+/// single-threaded, so one slot is enough; carried in the value, those 32
+/// bytes cost code at every `?` and `map_err`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Error(());
 
@@ -69,8 +68,9 @@ fn details() -> &'static mut Details {
     std::thread_local! {
         static SLOT: Slot = const { Slot(core::cell::UnsafeCell::new(NONE)) };
     }
-    // SAFETY: one thread, and one error at a time, uses it; the
-    // references it hands out do not outlive the statement using them.
+    // SAFETY: one thread, and one error at a time, uses it; each
+    // reference it hands out lives only in an Error method, which makes no
+    // other error meanwhile.
     #[cfg(not(test))]
     return unsafe { &mut *SLOT.0.get() };
     #[cfg(test)]
