@@ -12,11 +12,10 @@ pub enum Command {
     Help(Topic),
     /// Print the version.
     Version,
-    /// Create a PID namespace: the demonstration, or run a COMMAND in it.
+    /// Create a PID namespace: the demonstration, or run a COMMAND in it;
+    /// or, with `newpid` false (`ns-tool init`), be the init (PID 1, or a
+    /// subreaper) of COMMAND in no new namespace: one engine runs both.
     Pid(PidOpts),
-    /// Be the init (PID 1, or a subreaper) of COMMAND, in no new namespace
-    /// (`newpid` is false).
-    Init(PidOpts),
     /// Print the table of system calls ns-tool makes.
     Syscalls(Arch),
 }
@@ -92,108 +91,169 @@ impl Default for PidOpts {
     }
 }
 
-/// A command line that does not make sense; reported with exit status 2.
+/// A command line that does not make sense; reported with exit status 2:
+/// what is wrong, and the words its message names. One shape for every
+/// kind, so that the message is picked from a table (see `put`), where a
+/// match over an enum's variants cost a jump table and an arm apiece.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Usage<'a> {
+pub struct Usage<'a> {
+    /// What is wrong.
+    pub what: Wrong,
+    /// The subcommand, for the messages that name it ("" elsewhere).
+    pub cmd: &'static str,
+    /// The word at fault, if any.
+    pub word: &'a [u8],
+}
+
+/// What is wrong with a command line, in the order of [`MESSAGES`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Wrong {
     /// No subcommand given.
     MissingCommand,
     /// A word that is not a subcommand.
-    UnknownCommand(&'a [u8]),
-    /// An option nobody knows, with the subcommand it was given to, if any.
-    UnknownOption(Option<&'static str>, &'a [u8]),
+    UnknownCommand,
+    /// An option nobody knows, before any subcommand.
+    UnknownOption,
+    /// An option the subcommand does not know.
+    UnknownCommandOption,
     /// `--nest` without a value.
     NestMissing,
     /// `--nest` with a value that is not 1 to 32.
-    NestRange(&'a [u8]),
-    /// `--init`, or `init`, with nothing to run.
-    InitWithoutCommand(&'static str),
+    NestRange,
+    /// `pid --init` with nothing to run.
+    PidInitWithoutCommand,
+    /// `init` with nothing to run.
+    InitWithoutCommand,
     /// `--` with nothing after it.
-    EmptyCommand(&'static str),
+    EmptyCommand,
     /// `--arch` with a value that is not an architecture ns-tool knows.
-    BadArch(&'a [u8]),
+    BadArch,
     /// A stray word after `syscalls`.
-    UnexpectedArgument(&'static str, &'a [u8]),
+    UnexpectedArgument,
     /// An option of this command without its value.
-    NeedsValue(&'static str, &'a [u8]),
+    NeedsValue,
     /// `--exit-zero` with a value that is not an exit status.
-    BadExitCode(&'static str, &'a [u8]),
+    BadExitCode,
     /// `--rewrite` with a value that is not SIGNAL:SIGNAL.
-    BadRewrite(&'static str, &'a [u8]),
+    BadRewrite,
     /// `--pause` and a COMMAND.
-    PauseWithCommand(&'static str),
+    PauseWithCommand,
+    /// Nothing (while parsing; never in a Usage).
+    NoError,
 }
 
-impl Usage<'_> {
-    /// Write the message (what was wrong, and what to do).
-    pub fn put<'b>(&self, b: &'b mut Buf) -> &'b mut Buf {
-        match *self {
-            Usage::MissingCommand => b.p(t!("missing command; run 'ns-tool --help' for usage")),
-            Usage::UnknownCommand(word) => b
-                .p(t!("unknown command '"))
-                .esc(word)
-                .p(t!("'; run 'ns-tool --help' for the list of commands")),
-            Usage::UnknownOption(None, opt) => b
-                .p(t!("unknown option '"))
-                .esc(opt)
-                .p(t!("'; run 'ns-tool --help' for usage")),
-            // One arm for these, as they differ in a few words (size).
-            Usage::UnknownOption(Some(cmd), word)
-            | Usage::UnexpectedArgument(cmd, word)
-            | Usage::NeedsValue(cmd, word) => b
-                .s(cmd)
-                .p(match self {
-                    Usage::UnknownOption(..) => t!(": unknown option '"),
-                    Usage::NeedsValue(..) => t!(": option '"),
-                    _ => t!(": unexpected argument '"),
-                })
-                .esc(word)
-                .p(if matches!(self, Usage::NeedsValue(..)) {
-                    t!("' needs a value; run 'ns-tool ")
-                } else {
-                    t!("'; run 'ns-tool ")
-                })
-                .s(cmd)
-                .p(t!(" --help' for usage")),
-            Usage::BadExitCode(cmd, value) | Usage::BadRewrite(cmd, value) => b
-                .s(cmd)
-                .p(if matches!(self, Usage::BadExitCode(..)) {
-                    t!(": -e takes an exit status, 0 to 255, not '")
-                } else {
-                    t!(": --rewrite takes SIGNAL:SIGNAL, numbers 1 to 64 (to 0: drop it), not '")
-                })
-                .esc(value)
-                .p(t!("'")),
-            Usage::PauseWithCommand(cmd) => b
-                .s(cmd)
-                .p(t!(": --pause runs no COMMAND; give one or the other")),
-            Usage::NestMissing => b.p(t!(
-                "pid: --nest needs a number of levels, 1 to 32; e.g. 'ns-tool pid --nest 3'"
-            )),
-            Usage::NestRange(value) => b
-                .p(t!(
-                    "pid: --nest takes 1 to 32 levels (the kernel nests PID namespaces at most \
-                    32 deep), not '"
-                ))
-                .esc(value)
-                .p(t!("'")),
-            Usage::InitWithoutCommand(cmd) => {
-                b.p(if cmd == "pid" {
-                    t!("pid: --init needs a COMMAND to run as PID 2, or --pause; e.g. 'ns-tool pid \
-                    --init -- sleep 10'")
-                } else {
-                    t!("init: needs a COMMAND to run, or --pause; e.g. 'ns-tool init -- sleep 10'")
-                })
-            }
-            Usage::BadArch(value) => b
-                .p(t!("syscalls: --arch takes x86_64, aarch64 or all, not '"))
-                .esc(value)
-                .p(t!("'")),
-            Usage::EmptyCommand(cmd) => b
-                .s(cmd)
-                .p(t!(": '--' must be followed by a COMMAND; e.g. 'ns-tool "))
-                .s(cmd)
-                .p(t!(" -- sh'")),
+/// In a usage message: the subcommand's name.
+const CMD: u8 = 1;
+/// In a usage message: the word at fault, escaped.
+const WORD: u8 = 2;
+
+/// Each [`Wrong`]'s message (what was wrong, and what to do), with
+/// [`CMD`] and [`WORD`] where those go.
+const MESSAGES: [Packed; 15] = [
+    t!("missing command; run 'ns-tool --help' for usage"),
+    t!("unknown command '\x02'; run 'ns-tool --help' for the list of commands"),
+    t!("unknown option '\x02'; run 'ns-tool --help' for usage"),
+    t!("\x01: unknown option '\x02'; run 'ns-tool \x01 --help' for usage"),
+    t!("pid: --nest needs a number of levels, 1 to 32; e.g. 'ns-tool pid --nest 3'"),
+    t!(
+        "pid: --nest takes 1 to 32 levels (the kernel nests PID namespaces at most \
+    32 deep), not '\x02'"
+    ),
+    t!(
+        "pid: --init needs a COMMAND to run as PID 2, or --pause; e.g. 'ns-tool pid \
+    --init -- sleep 10'"
+    ),
+    t!("init: needs a COMMAND to run, or --pause; e.g. 'ns-tool init -- sleep 10'"),
+    t!("\x01: '--' must be followed by a COMMAND; e.g. 'ns-tool \x01 -- sh'"),
+    t!("syscalls: --arch takes x86_64, aarch64 or all, not '\x02'"),
+    t!("\x01: unexpected argument '\x02'; run 'ns-tool \x01 --help' for usage"),
+    t!("\x01: option '\x02' needs a value; run 'ns-tool \x01 --help' for usage"),
+    t!("\x01: -e takes an exit status, 0 to 255, not '\x02'"),
+    t!(
+        "\x01: --rewrite takes SIGNAL:SIGNAL, numbers 1 to 64 (to 0: drop it), \
+    not '\x02'"
+    ),
+    t!("\x01: --pause runs no COMMAND; give one or the other"),
+];
+
+impl<'a> Usage<'a> {
+    /// What is wrong, with subcommand `cmd` and the word at fault.
+    pub const fn new(what: Wrong, cmd: &'static str, word: &'a [u8]) -> Self {
+        Usage { what, cmd, word }
+    }
+
+    pub const fn missing_command() -> Self {
+        Self::new(Wrong::MissingCommand, "", b"")
+    }
+
+    pub const fn unknown_command(word: &'a [u8]) -> Self {
+        Self::new(Wrong::UnknownCommand, "", word)
+    }
+
+    /// An unknown option, given to subcommand `cmd`, if any.
+    pub const fn unknown_option(cmd: Option<&'static str>, word: &'a [u8]) -> Self {
+        match cmd {
+            None => Self::new(Wrong::UnknownOption, "", word),
+            Some(cmd) => Self::new(Wrong::UnknownCommandOption, cmd, word),
         }
+    }
+
+    pub const fn nest_missing() -> Self {
+        Self::new(Wrong::NestMissing, "pid", b"")
+    }
+
+    pub const fn nest_range(value: &'a [u8]) -> Self {
+        Self::new(Wrong::NestRange, "pid", value)
+    }
+
+    /// `pid --init` (`cmd` "pid") or `init` with nothing to run.
+    pub fn init_without_command(cmd: &'static str) -> Self {
+        let what = if cmd == "pid" {
+            Wrong::PidInitWithoutCommand
+        } else {
+            Wrong::InitWithoutCommand
+        };
+        Self::new(what, cmd, b"")
+    }
+
+    pub const fn empty_command(cmd: &'static str) -> Self {
+        Self::new(Wrong::EmptyCommand, cmd, b"")
+    }
+
+    pub const fn bad_arch(value: &'a [u8]) -> Self {
+        Self::new(Wrong::BadArch, "syscalls", value)
+    }
+
+    pub const fn unexpected_argument(cmd: &'static str, word: &'a [u8]) -> Self {
+        Self::new(Wrong::UnexpectedArgument, cmd, word)
+    }
+
+    pub const fn needs_value(cmd: &'static str, word: &'a [u8]) -> Self {
+        Self::new(Wrong::NeedsValue, cmd, word)
+    }
+
+    pub const fn bad_exit_code(cmd: &'static str, value: &'a [u8]) -> Self {
+        Self::new(Wrong::BadExitCode, cmd, value)
+    }
+
+    pub const fn bad_rewrite(cmd: &'static str, value: &'a [u8]) -> Self {
+        Self::new(Wrong::BadRewrite, cmd, value)
+    }
+
+    pub const fn pause_with_command(cmd: &'static str) -> Self {
+        Self::new(Wrong::PauseWithCommand, cmd, b"")
+    }
+
+    /// Write the message.
+    pub fn put<'b>(&self, b: &'b mut Buf) -> &'b mut Buf {
+        for c in MESSAGES[self.what as usize].unpack() {
+            match c {
+                CMD => b.s(self.cmd),
+                WORD => b.esc(self.word),
+                _ => b.byte(c),
+            };
+        }
+        b
     }
 }
 
@@ -376,31 +436,31 @@ pub fn parse(words: &dyn Words) -> Result<Command, Usage<'_>> {
     let mut args = Cursor { words, at: 0 };
     // Global options come before the command.
     let mut trace = false;
-    loop {
+    let (what, word) = loop {
         let Some((_, word)) = args.next() else {
-            return Err(Usage::MissingCommand);
+            break (Wrong::MissingCommand, &b""[..]);
         };
-        return match find(word, &COMMANDS).map(|(id, _)| id) {
-            Some(TOP_TRACE) => {
-                trace = true;
-                continue;
+        match find(word, &COMMANDS).map(|(id, _)| id) {
+            Some(TOP_TRACE) => trace = true,
+            Some(PID) => return parse_run(args, trace, false),
+            Some(INIT_CMD) => return parse_run(args, trace, true),
+            Some(SYSCALLS) => return parse_syscalls(args),
+            Some(VERSION) => return Ok(Command::Version),
+            Some(_) => {
+                return Ok(Command::Help(
+                    match args.next().and_then(|(_, w)| find(w, &COMMANDS)) {
+                        Some((PID, _)) => Topic::Pid,
+                        Some((INIT_CMD, _)) => Topic::Init,
+                        Some((SYSCALLS, _)) => Topic::Syscalls,
+                        _ => Topic::General,
+                    },
+                ))
             }
-            Some(PID) => parse_run(args, trace, false),
-            Some(INIT_CMD) => parse_run(args, trace, true),
-            Some(SYSCALLS) => parse_syscalls(args),
-            Some(VERSION) => Ok(Command::Version),
-            Some(_) => Ok(Command::Help(
-                match args.next().and_then(|(_, w)| find(w, &COMMANDS)) {
-                    Some((PID, _)) => Topic::Pid,
-                    Some((INIT_CMD, _)) => Topic::Init,
-                    Some((SYSCALLS, _)) => Topic::Syscalls,
-                    _ => Topic::General,
-                },
-            )),
-            None if word.starts_with(b"-") => Err(Usage::UnknownOption(None, word)),
-            None => Err(Usage::UnknownCommand(word)),
-        };
-    }
+            None if word.starts_with(b"-") => break (Wrong::UnknownOption, word),
+            None => break (Wrong::UnknownCommand, word),
+        }
+    };
+    Err(Usage::new(what, "", word))
 }
 
 /// `pid [OPTIONS] [--] [COMMAND [ARGS...]]`, and `init` (`init` true),
@@ -418,18 +478,17 @@ fn parse_run(mut args: Cursor<'_>, trace: bool, init: bool) -> Result<Command, U
         newpid: !init,
         ..PidOpts::default()
     };
-    loop {
+    // Each option is taken, or says what is wrong and with which word:
+    // one return builds every error (size).
+    let (what, word) = loop {
         match args.option(table) {
-            Next::End => break,
-            Next::DashDash(start) => {
-                opts.command = Some(start.ok_or(Usage::EmptyCommand(cmd))?);
-                break;
-            }
-            Next::Word(at, _) => {
+            Next::End => break (Wrong::NoError, &b""[..]),
+            Next::DashDash(None) => break (Wrong::EmptyCommand, b""),
+            Next::DashDash(Some(at)) | Next::Word(at, _) => {
                 opts.command = Some(at);
-                break;
+                break (Wrong::NoError, b"");
             }
-            Next::Unknown(a) => return Err(Usage::UnknownOption(Some(cmd), a)),
+            Next::Unknown(a) => break (Wrong::UnknownCommandOption, a),
             Next::Opt(HELP, _) => {
                 return Ok(Command::Help(if init { Topic::Init } else { Topic::Pid }));
             }
@@ -437,73 +496,69 @@ fn parse_run(mut args: Cursor<'_>, trace: bool, init: bool) -> Result<Command, U
             Next::Opt(TRACE, _) => opts.trace = true,
             Next::Opt(MOUNT_PROC, _) => opts.mount_proc = true,
             Next::Opt(USER, _) => opts.user = true,
-            Next::Opt(NEST, value) => {
-                opts.nest = parse_nest(value.ok_or(Usage::NestMissing)?)?;
-            }
+            Next::Opt(NEST, None) => break (Wrong::NestMissing, b""),
+            Next::Opt(NEST, Some(v)) => match parse_nest(v) {
+                Some(n) => opts.nest = n,
+                None => break (Wrong::NestRange, v),
+            },
             // `pid --pause`: the namespace's PID 1 pauses, as under --init.
             Next::Opt(PAUSE, _) => (opts.pause, opts.init) = (true, !init),
             Next::Opt(GROUP, _) => opts.relay.group = true,
             // tini's -s: ns-tool is a subreaper whenever it is not PID 1.
             Next::Opt(SUBREAPER, _) => {}
             // The option as written is the last word read.
-            Next::Opt(_, None) => {
-                return Err(Usage::NeedsValue(cmd, args.words.word(args.at - 1)));
+            Next::Opt(_, None) => break (Wrong::NeedsValue, args.words.word(args.at - 1)),
+            Next::Opt(EXIT_ZERO, Some(v)) => {
+                if !opts.relay.add_exit_zero(v) {
+                    break (Wrong::BadExitCode, v);
+                }
             }
-            Next::Opt(id, Some(v)) => {
-                let ok = if id == EXIT_ZERO {
-                    opts.relay.add_exit_zero(v)
-                } else {
-                    opts.relay.add_rewrite(v)
-                };
-                if !ok {
-                    return Err(if id == EXIT_ZERO {
-                        Usage::BadExitCode(cmd, v)
-                    } else {
-                        Usage::BadRewrite(cmd, v)
-                    });
+            Next::Opt(_, Some(v)) => {
+                if !opts.relay.add_rewrite(v) {
+                    break (Wrong::BadRewrite, v);
                 }
             }
         }
-    }
-    match (opts.pause, opts.command) {
-        (true, Some(_)) => Err(Usage::PauseWithCommand(cmd)),
-        (false, None) if init || opts.init => Err(Usage::InitWithoutCommand(cmd)),
-        _ if init => Ok(Command::Init(opts)),
-        _ => Ok(Command::Pid(opts)),
-    }
+    };
+    let what = match (what, opts.pause, opts.command) {
+        (Wrong::NoError, true, Some(_)) => Wrong::PauseWithCommand,
+        (Wrong::NoError, false, None) if init => Wrong::InitWithoutCommand,
+        (Wrong::NoError, false, None) if opts.init => Wrong::PidInitWithoutCommand,
+        (Wrong::NoError, ..) => return Ok(Command::Pid(opts)),
+        (what, ..) => what,
+    };
+    Err(Usage::new(what, cmd, word))
 }
 
 /// `syscalls [--arch x86_64|aarch64|all]`.
 fn parse_syscalls(mut args: Cursor<'_>) -> Result<Command, Usage<'_>> {
     let mut arch = Arch::All;
-    loop {
-        let value = match args.option(&SYSCALLS_OPTS) {
+    let (what, word) = loop {
+        match args.option(&SYSCALLS_OPTS) {
             Next::End => return Ok(Command::Syscalls(arch)),
             Next::Opt(HELP, _) => return Ok(Command::Help(Topic::Syscalls)),
-            Next::Opt(_, value) => value.unwrap_or(b""),
-            Next::Unknown(a) => return Err(Usage::UnknownOption(Some("syscalls"), a)),
-            Next::DashDash(_) => return Err(Usage::UnknownOption(Some("syscalls"), b"--")),
-            Next::Word(_, a) => return Err(Usage::UnexpectedArgument("syscalls", a)),
-        };
-        arch = match find(value, &ARCHES).map(|(id, _)| id) {
-            Some(0) => Arch::All,
-            Some(1) => Arch::X86_64,
-            Some(_) => Arch::Aarch64,
-            None => return Err(Usage::BadArch(value)),
-        };
-    }
+            Next::Opt(_, value) => {
+                let value = value.unwrap_or(b"");
+                arch = match find(value, &ARCHES).map(|(id, _)| id) {
+                    Some(0) => Arch::All,
+                    Some(1) => Arch::X86_64,
+                    Some(_) => Arch::Aarch64,
+                    None => break (Wrong::BadArch, value),
+                };
+            }
+            Next::Unknown(a) => break (Wrong::UnknownCommandOption, a),
+            Next::DashDash(_) => break (Wrong::UnknownCommandOption, &b"--"[..]),
+            Next::Word(_, a) => break (Wrong::UnexpectedArgument, a),
+        }
+    };
+    Err(Usage::new(what, "syscalls", word))
 }
 
-fn parse_nest(value: &[u8]) -> Result<u8, Usage<'_>> {
-    let bad = Usage::NestRange(value);
-    if value.is_empty() || value.len() > 3 || !value.iter().all(u8::is_ascii_digit) {
-        return Err(bad);
-    }
-    let n = value.iter().fold(0u16, |n, d| n * 10 + u16::from(d - b'0'));
-    match u8::try_from(n) {
-        Ok(n) if (1..=MAX_NEST).contains(&n) => Ok(n),
-        _ => Err(bad),
-    }
+/// `--nest`'s value: 1 to 32.
+fn parse_nest(value: &[u8]) -> Option<u8> {
+    crate::signals::number(value)
+        .filter(|n| (1..=MAX_NEST.into()).contains(n))
+        .map(|n| n as u8)
 }
 
 #[cfg(test)]
@@ -581,7 +636,7 @@ mod tests {
             !pid(&["pid", "--", "x", "--trace"]).trace,
             "COMMAND's own option"
         );
-        assert_eq!(p(&["--trace"]), Err(Usage::MissingCommand));
+        assert_eq!(p(&["--trace"]), Err(Usage::missing_command()));
         assert_eq!(p(&["--trace", "--version"]), Ok(Command::Version));
     }
 
@@ -598,12 +653,12 @@ mod tests {
         );
         assert_eq!(
             p(&["syscalls", "--arch", "mips"]),
-            Err(Usage::BadArch(b"mips"))
+            Err(Usage::bad_arch(b"mips"))
         );
-        assert_eq!(p(&["syscalls", "--arch"]), Err(Usage::BadArch(b"")));
+        assert_eq!(p(&["syscalls", "--arch"]), Err(Usage::bad_arch(b"")));
         assert_eq!(
             p(&["syscalls", "x"]),
-            Err(Usage::UnexpectedArgument("syscalls", b"x"))
+            Err(Usage::unexpected_argument("syscalls", b"x"))
         );
         assert_eq!(p(&["help", "syscalls"]), Ok(Command::Help(Topic::Syscalls)));
     }
@@ -649,16 +704,16 @@ mod tests {
 
     #[test]
     fn nest_limits() {
-        assert_eq!(p(&["pid", "--nest", "33"]), Err(Usage::NestRange(b"33")));
-        assert_eq!(p(&["pid", "--nest", "0"]), Err(Usage::NestRange(b"0")));
-        assert_eq!(p(&["pid", "--nest=-1"]), Err(Usage::NestRange(b"-1")));
+        assert_eq!(p(&["pid", "--nest", "33"]), Err(Usage::nest_range(b"33")));
+        assert_eq!(p(&["pid", "--nest", "0"]), Err(Usage::nest_range(b"0")));
+        assert_eq!(p(&["pid", "--nest=-1"]), Err(Usage::nest_range(b"-1")));
         assert_eq!(
             p(&["pid", "--nest", "9999"]),
-            Err(Usage::NestRange(b"9999"))
+            Err(Usage::nest_range(b"9999"))
         );
-        assert_eq!(p(&["pid", "--nest", "x"]), Err(Usage::NestRange(b"x")));
-        assert_eq!(p(&["pid", "--nest="]), Err(Usage::NestRange(b"")));
-        assert_eq!(p(&["pid", "--nest"]), Err(Usage::NestMissing));
+        assert_eq!(p(&["pid", "--nest", "x"]), Err(Usage::nest_range(b"x")));
+        assert_eq!(p(&["pid", "--nest="]), Err(Usage::nest_range(b"")));
+        assert_eq!(p(&["pid", "--nest"]), Err(Usage::nest_missing()));
     }
 
     #[test]
@@ -677,37 +732,40 @@ mod tests {
 
     #[test]
     fn usage_errors() {
-        assert_eq!(p(&[]), Err(Usage::MissingCommand));
-        assert_eq!(p(&["net"]), Err(Usage::UnknownCommand(b"net")));
+        assert_eq!(p(&[]), Err(Usage::missing_command()));
+        assert_eq!(p(&["net"]), Err(Usage::unknown_command(b"net")));
         assert_eq!(
             p(&["--frobnicate"]),
-            Err(Usage::UnknownOption(None, b"--frobnicate"))
+            Err(Usage::unknown_option(None, b"--frobnicate"))
         );
         assert_eq!(
             p(&["pid", "--frobnicate"]),
-            Err(Usage::UnknownOption(Some("pid"), b"--frobnicate"))
+            Err(Usage::unknown_option(Some("pid"), b"--frobnicate"))
         );
-        assert_eq!(p(&["pid", "--init"]), Err(Usage::InitWithoutCommand("pid")));
-        assert_eq!(p(&["pid", "--"]), Err(Usage::EmptyCommand("pid")));
+        assert_eq!(
+            p(&["pid", "--init"]),
+            Err(Usage::init_without_command("pid"))
+        );
+        assert_eq!(p(&["pid", "--"]), Err(Usage::empty_command("pid")));
     }
 
     #[test]
     fn messages_point_at_help_or_an_example() {
         assert_eq!(
-            format(Usage::UnknownCommand(b"n\xffet")),
+            format(Usage::unknown_command(b"n\xffet")),
             "unknown command 'n\\xffet'; run 'ns-tool --help' for the list of commands"
         );
         assert_eq!(
-            format(Usage::UnknownOption(Some("pid"), b"-x")),
+            format(Usage::unknown_option(Some("pid"), b"-x")),
             "pid: unknown option '-x'; run 'ns-tool pid --help' for usage"
         );
         assert_eq!(
-            format(Usage::NestRange(b"33")),
+            format(Usage::nest_range(b"33")),
             "pid: --nest takes 1 to 32 levels (the kernel nests PID namespaces at most 32 deep), \
              not '33'"
         );
         assert_eq!(
-            format(Usage::MissingCommand),
+            format(Usage::missing_command()),
             "missing command; run 'ns-tool --help' for usage"
         );
     }

@@ -111,46 +111,41 @@ impl Argv {
         }
     }
 
-    /// Make the environment entry for `key` (which must be there) point to
-    /// `entry` (`KEY=VALUE`), for the execve that follows.
+    /// Make environment entry `i` (from [`Argv::env_at`]) point to `entry`
+    /// (`KEY=VALUE`), for the execve that follows.
     ///
     /// # Safety
-    /// `entry` must outlive every later use of the environment (the
-    /// execve); call it only in a child that is about to exec, as it
-    /// changes what every copy of this `Argv` sees.
-    pub unsafe fn set_env(&self, key: &[u8], entry: &CStr) {
-        let mut p = self.envp as *mut *const c_char;
-        // SAFETY: envp is NULL-terminated, its entries NUL-terminated
-        // strings, and the initial stack is writable.
-        unsafe {
-            while !(*p).is_null() {
-                let var = CStr::from_ptr(*p).to_bytes();
-                if var.strip_prefix(key).is_some_and(|v| v.starts_with(b"=")) {
-                    *p = entry.as_ptr();
-                    return;
-                }
-                p = p.add(1);
-            }
-        }
+    /// `i` must be an entry's index. `entry` must outlive every later use
+    /// of the environment (the execve); call it only in a child that is
+    /// about to exec, as it changes what every copy of this `Argv` sees.
+    pub unsafe fn set_env(&self, i: usize, entry: &CStr) {
+        // SAFETY: the caller vouches for `i`; the initial stack is
+        // writable.
+        unsafe { *(self.envp as *mut *const c_char).add(i) = entry.as_ptr() };
     }
 
     /// The value of environment variable `key`, if set.
     pub fn env(&self, key: &[u8]) -> Option<&'static [u8]> {
-        let mut p = self.envp;
+        self.env_at(key).map(|(_, value)| value)
+    }
+
+    /// The first entry for environment variable `key`, if set: its index
+    /// and value.
+    pub fn env_at(&self, key: &[u8]) -> Option<(usize, &'static [u8])> {
+        let mut i = 0;
         loop {
             // SAFETY: envp is NULL-terminated (from_raw), so every pointer
             // read up to and including the NULL is in the array.
-            let entry = unsafe { *p };
+            let entry = unsafe { *self.envp.add(i) };
             if entry.is_null() {
                 return None;
             }
             // SAFETY: a non-NULL entry is a NUL-terminated string.
             let var = unsafe { CStr::from_ptr(entry) }.to_bytes();
             if let Some(value) = var.strip_prefix(key).and_then(|v| v.strip_prefix(b"=")) {
-                return Some(value);
+                return Some((i, value));
             }
-            // SAFETY: not yet past the NULL.
-            p = unsafe { p.add(1) };
+            i += 1;
         }
     }
 }

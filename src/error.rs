@@ -17,57 +17,76 @@ pub const EXIT_SECURE: i32 = 3;
 /// The call named when writing to standard output fails.
 pub const WRITE_STDOUT: Packed = t!("write(stdout)");
 
-/// A system call that failed, with its context.
+/// A system call that failed, with its context: a token that `?` passes
+/// up in no room at all, while what to say about it waits in one slot
+/// ([`Details`]). A process has one error at a time (each is returned or
+/// reported as soon as it is made, before another can be), and ns-tool is
+/// single-threaded, so one slot is enough; carried in the value, those 32
+/// bytes cost code at every `?` and `map_err`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Error {
+pub struct Error(());
+
+/// What an [`Error`] says.
+struct Details {
     /// The call as the user should read it, e.g. `unshare(CLONE_NEWPID)`.
-    pub call: Packed,
+    call: Packed,
     /// What the kernel said.
-    pub errno: Errno,
+    errno: Errno,
     /// The call's argument worth naming, e.g. the program given to execve.
-    pub arg: Option<&'static [u8]>,
+    arg: Option<&'static [u8]>,
     /// What to do about it, if there is something to say.
-    pub hint: Option<Packed>,
+    hint: Option<Packed>,
     /// A word from the system that completes the hint, e.g. the missing
-    /// interpreter a script names (see [`keep`]).
-    pub detail: Option<&'static [u8]>,
+    /// interpreter a script names: how many bytes of `kept`.
+    detail: Option<u8>,
+    /// A copy of the detail (there is no allocator).
+    kept: [u8; 64],
     /// The exit status it leads to.
-    pub code: i32,
+    code: i32,
 }
 
-/// Room for the one detail an error may carry out of a buffer that does
-/// not live long enough (there is no allocator). An error ends the process
-/// that reports it, and ns-tool is single-threaded, so one slot is enough.
-struct Scratch(core::cell::UnsafeCell<[u8; 64]>);
+/// The one slot of [`Details`].
+struct Slot(core::cell::UnsafeCell<Details>);
 
-// SAFETY: ns-tool is single-threaded (see `keep`).
-unsafe impl Sync for Scratch {}
+// SAFETY: ns-tool is single-threaded (see `Error`).
+unsafe impl Sync for Slot {}
 
-static SCRATCH: Scratch = Scratch(core::cell::UnsafeCell::new([0; 64]));
+/// The slot before any error: all zeros (None, errno 0), so that it takes
+/// no room in the file (.bss, not .data).
+// SAFETY: every field is valid as zeros: integers, a byte array, and
+// Options (of a reference, zero is None; of a u16 and a u8, zero is the
+// tag of a variant). Error::sys writes every field but `kept` before one
+// is read.
+const NONE: Details = unsafe { core::mem::zeroed() };
 
-/// Keep a copy of `bytes` (cut to 64) for an error's detail, for the rest
-/// of the process. Call it once, for the error the process is about to
-/// report: a second call overwrites the first.
-pub fn keep(bytes: &[u8]) -> &'static [u8] {
-    let n = bytes.len().min(64);
-    // SAFETY: single-threaded, and no earlier detail is still in use (one
-    // error per process).
-    let slot = unsafe { &mut *SCRATCH.0.get() };
-    slot[..n].copy_from_slice(&bytes[..n]);
-    &slot[..n]
+/// The slot; each thread has its own under `cargo test`, whose tests run
+/// in threads.
+fn details() -> &'static mut Details {
+    #[cfg(not(test))]
+    static SLOT: Slot = Slot(core::cell::UnsafeCell::new(NONE));
+    #[cfg(test)]
+    std::thread_local! {
+        static SLOT: Slot = const { Slot(core::cell::UnsafeCell::new(NONE)) };
+    }
+    // SAFETY: one thread, and one error at a time, uses it; each
+    // reference it hands out lives only in an Error method, which makes no
+    // other error meanwhile.
+    #[cfg(not(test))]
+    return unsafe { &mut *SLOT.0.get() };
+    #[cfg(test)]
+    // SAFETY: as above; a test's thread outlives its errors.
+    return SLOT.with(|s| unsafe { &mut *s.0.get() });
 }
 
 impl Error {
-    /// `call` failed with `errno`.
+    /// `call` failed with `errno`. (Out of line: a call is smaller than
+    /// filling the slot in place.)
+    #[inline(never)]
     pub fn sys(call: Packed, errno: Errno) -> Self {
-        Error {
-            call,
-            errno,
-            arg: None,
-            hint: None,
-            detail: None,
-            code: EXIT_FAILURE,
-        }
+        let d = details();
+        (d.call, d.errno, d.arg, d.hint, d.detail, d.code) =
+            (call, errno, None, None, None, EXIT_FAILURE);
+        Error(())
     }
 
     /// A closure for `map_err` that wraps an errno with `call`.
@@ -76,42 +95,55 @@ impl Error {
     }
 
     /// Name the argument the call was made with, shown as `call(arg)`.
-    pub fn with_arg(mut self, arg: &'static [u8]) -> Self {
-        self.arg = Some(arg);
+    #[inline(never)]
+    pub fn with_arg(self, arg: &'static [u8]) -> Self {
+        details().arg = Some(arg);
         self
     }
 
     /// Always add `hint`.
-    pub fn hint(mut self, hint: Packed) -> Self {
-        self.hint = Some(hint);
+    #[inline(never)]
+    pub fn hint(self, hint: Packed) -> Self {
+        details().hint = Some(hint);
         self
     }
 
-    /// Complete the hint with `detail`, shown after it.
-    pub fn with_detail(mut self, detail: &'static [u8]) -> Self {
-        self.detail = Some(detail);
+    /// Complete the hint with `detail` (a copy, cut to 64 bytes), shown
+    /// after it.
+    pub fn with_detail(self, detail: &[u8]) -> Self {
+        let d = details();
+        let n = detail.len().min(64);
+        d.kept[..n].copy_from_slice(&detail[..n]);
+        d.detail = Some(n as u8);
         self
     }
 
     /// Exit with `code` instead of 1.
-    pub fn exit_with(mut self, code: i32) -> Self {
-        self.code = code;
+    #[inline(never)]
+    pub fn exit_with(self, code: i32) -> Self {
+        details().code = code;
         self
     }
 
     /// Add `hint` if the error is `when`.
-    pub fn hint_on(mut self, when: Errno, hint: Packed) -> Self {
-        if self.errno == when {
-            self.hint = Some(hint);
+    #[inline(never)]
+    pub fn hint_on(self, when: Errno, hint: Packed) -> Self {
+        if self.errno() == when {
+            details().hint = Some(hint);
         }
         self
+    }
+
+    /// What the kernel said.
+    pub fn errno(&self) -> Errno {
+        details().errno
     }
 
     /// Standard output's reader went away (`ns-tool pid | head -3`). A
     /// namespace's PID 1 gets EPIPE instead of a killing SIGPIPE; either
     /// way there is no one to tell.
     pub fn is_closed_stdout(&self) -> bool {
-        self.call == WRITE_STDOUT && self.errno == Errno::EPIPE
+        details().call == WRITE_STDOUT && self.errno() == Errno::EPIPE
     }
 
     /// The process exit status this error leads to: normally 1; 128+SIGPIPE,
@@ -120,7 +152,7 @@ impl Error {
         if self.is_closed_stdout() {
             128 + linux_raw_sys::general::SIGPIPE as i32
         } else {
-            self.code
+            details().code
         }
     }
 
@@ -137,17 +169,18 @@ impl Error {
 
     /// Write the error: `call(arg): Text (ENAME): hint detail`.
     pub fn put<'b>(&self, b: &'b mut Buf) -> &'b mut Buf {
-        b.p(self.call);
-        if let Some(arg) = self.arg {
+        let d = details();
+        b.p(d.call);
+        if let Some(arg) = d.arg {
             b.byte(b'(').esc(arg).byte(b')');
         }
         b.p(t!(": "));
-        names::put_errno_text(b, self.errno);
-        if let Some(hint) = self.hint {
+        names::put_errno_text(b, d.errno);
+        if let Some(hint) = d.hint {
             b.p(t!(": ")).p(hint);
         }
-        if let Some(detail) = self.detail {
-            b.byte(b' ').esc(detail);
+        if let Some(n) = d.detail {
+            b.byte(b' ').esc(&d.kept[..usize::from(n)]);
         }
         b
     }

@@ -124,7 +124,7 @@ fn explain(failed: Failed, path: &CStr, name: &'static [u8]) -> Error {
             match interpreter(path, &mut head) {
                 Some(interp) => e
                     .hint(t!("the interpreter on its #! line was not found:"))
-                    .with_detail(crate::error::keep(interp)),
+                    .with_detail(interp),
                 None => e.hint(t!("its ELF interpreter (dynamic loader) was not found")),
             }
             .exit_with(EXIT_NOT_FOUND)
@@ -216,7 +216,7 @@ mod tests {
             &["PATH=/nonexistent:/also-not"],
         );
         let e = exec(&argv, 0);
-        assert_eq!(e.errno, Errno::ENOENT);
+        assert_eq!(e.errno(), Errno::ENOENT);
         assert_eq!(e.exit_code(), EXIT_NOT_FOUND);
         assert_eq!(
             shown(e),
@@ -234,7 +234,7 @@ mod tests {
         let argv = crate::argv::tests::argv(&["ns-tool", "plain"], &[&path]);
         let e = exec(&argv, 0);
         std::fs::remove_dir_all(&dir).unwrap();
-        assert_eq!(e.errno, Errno::EACCES);
+        assert_eq!(e.errno(), Errno::EACCES);
         assert_eq!(e.exit_code(), EXIT_CANNOT_RUN);
         assert!(shown(e).ends_with(": not executable (no execute permission, a noexec mount, or a directory on the way that cannot be searched)"));
     }

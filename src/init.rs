@@ -25,11 +25,11 @@ use linux_raw_sys::general::{
 use crate::argv::Argv;
 use crate::error::Error;
 use crate::out;
-use crate::sys::{self, Errno, SigSet};
+use crate::sys::{self, SigSet};
 use crate::text::Buf;
 
 /// The inode of the first PID namespace (PROC_PID_INIT_INO).
-const FIRST_PID_NS: &[u8] = b"pid:[4026531836]";
+const FIRST_PID_NS: &[u8; 16] = b"pid:[4026531836]";
 
 /// Step 1, for ns-tool with PID `me`; true if it is the machine's PID 1.
 pub fn prepare(me: i32) -> Result<bool, Error> {
@@ -38,14 +38,27 @@ pub fn prepare(me: i32) -> Result<bool, Error> {
         return Ok(false);
     }
     // A container's runtime mounts /proc; a machine's kernel does not.
-    mount_missing(c"/proc/self", c"/proc", c"proc");
-    let mut link = [0u8; 32];
-    let n = sys::readlink(c"/proc/self/ns/pid", &mut link).unwrap_or(0);
-    if &link[..n] != FIRST_PID_NS {
+    mount_missing(
+        c"/proc/self",
+        c"/proc",
+        c"proc",
+        MS_NOSUID | MS_NODEV | MS_NOEXEC,
+    );
+    // One byte more than FIRST_PID_NS, so that a longer link does not
+    // match; compared as a fixed-size array (no slice bounds to check).
+    let mut link = [0u8; 17];
+    let n = sys::readlink(c"/proc/self/ns/pid", &mut link);
+    if n != Ok(FIRST_PID_NS.len()) || link[..16] != *FIRST_PID_NS {
         return Ok(false);
     }
-    mount_missing(c"/sys/kernel", c"/sys", c"sysfs");
-    mount_missing(c"/dev/null", c"/dev", c"devtmpfs");
+    mount_missing(
+        c"/sys/kernel",
+        c"/sys",
+        c"sysfs",
+        MS_NOSUID | MS_NODEV | MS_NOEXEC,
+    );
+    // devtmpfs holds the device nodes: it must allow them.
+    mount_missing(c"/dev/null", c"/dev", c"devtmpfs", MS_NOSUID);
     // Without /dev/console in the initramfs the kernel opens no standard
     // descriptors: take the lowest free ones until 0, 1 and 2 are there.
     while let Ok(fd) = sys::open(c"/dev/console", O_RDWR) {
@@ -57,21 +70,14 @@ pub fn prepare(me: i32) -> Result<bool, Error> {
     Ok(true)
 }
 
-/// Mount `fstype` on `dir` (creating it if need be) unless `probe`, which
-/// it provides, is there already. Failures are told, not fatal: COMMAND
+/// Mount `fstype` on `dir` with `flags` (creating it if need be) unless
+/// `probe`, which it provides, is there already. Failures are told, not fatal: COMMAND
 /// may not need it.
-fn mount_missing(probe: &CStr, dir: &'static CStr, fstype: &CStr) {
+fn mount_missing(probe: &CStr, dir: &'static CStr, fstype: &CStr, flags: u32) {
     if sys::open(probe, O_PATH).is_ok() {
         return;
     }
     let _ = sys::mkdir(dir);
-    let flags = MS_NOSUID | MS_NODEV | MS_NOEXEC;
-    // devtmpfs holds the device nodes: it must allow them.
-    let flags = if fstype == c"devtmpfs" {
-        MS_NOSUID
-    } else {
-        flags
-    };
     if let Err(e) = sys::mount(Some(fstype), dir, Some(fstype), flags) {
         Error::sys(t!("mount"), e).with_arg(dir.to_bytes()).report();
     }
@@ -85,15 +91,16 @@ pub fn housekeeping() {
 
 /// `--pause`: run nothing; reap whatever ends up here, and exit 0 at
 /// SIGINT or SIGTERM, as catatonit -P does for a pod's infra container.
-pub fn pause(waited: SigSet) -> Result<i32, Error> {
+pub fn pause(waited: SigSet) -> i32 {
     loop {
-        match sys::sigwait(&waited, None) {
-            Ok(info) if info.sig == SIGINT || info.sig == SIGTERM => return Ok(0),
-            Ok(info) if info.sig == SIGCHLD => {
-                while let Ok((1.., _)) = sys::wait4(-1, WNOHANG | __WALL) {}
-            }
-            Ok(_) | Err(Errno::EINTR) => {}
-            Err(e) => return Err(Error::sys(t!("rt_sigtimedwait"), e)),
+        // With no timeout it fails only with EINTR: wait again.
+        let Ok(info) = sys::sigwait(&waited, None) else {
+            continue;
+        };
+        match info.sig {
+            SIGINT | SIGTERM => return 0,
+            SIGCHLD => while let Ok((1.., _)) = sys::wait4(-1, WNOHANG | __WALL) {},
+            _ => {}
         }
     }
 }
@@ -103,17 +110,19 @@ pub fn pause(waited: SigSet) -> Result<i32, Error> {
 /// sd_listen_fds() there finds none. In the child, before exec; `entry`
 /// holds the new variable until then.
 pub fn listen_pid(argv: &Argv, entry: &mut Buf) {
-    let Some(value) = argv.env(b"LISTEN_PID") else {
+    let Some((at, value)) = argv.env_at(b"LISTEN_PID") else {
         return;
     };
-    let mut parent = Buf::new();
-    if value != parent.dec(sys::getppid().into()).as_bytes() {
+    // `entry` holds the parent's PID to compare, then the new variable.
+    if value != entry.dec(sys::getppid().into()).as_bytes() {
         return;
     }
+    *entry = Buf::new();
     entry.p(t!("LISTEN_PID=")).dec(sys::getpid().into());
     if let Some(entry) = entry.c_str() {
-        // SAFETY: `entry` lives in the caller's frame, which execs.
-        unsafe { argv.set_env(b"LISTEN_PID", entry) };
+        // SAFETY: `at` is LISTEN_PID's entry; `entry` lives in the
+        // caller's frame, which execs.
+        unsafe { argv.set_env(at, entry) };
     }
 }
 

@@ -130,12 +130,19 @@ pub fn main(argv: &argv::Argv) -> i32 {
         }
     };
     let result = match command {
-        Command::Help(Topic::General) => version().and_then(|()| print(HELP)),
-        Command::Help(Topic::Pid) => print(HELP_PID),
-        Command::Help(Topic::Init) => print(HELP_INIT),
-        Command::Version => version().and_then(|()| print(t!("\n"))),
-        Command::Help(Topic::Syscalls) => print(HELP_SYSCALLS),
-        Command::Pid(opts) | Command::Init(opts) => pid::run(&opts, argv),
+        // The general help starts with the version, as --version does.
+        Command::Help(Topic::General) | Command::Version => version().and_then(|()| {
+            print(match command {
+                Command::Version => t!("\n"),
+                _ => HELP,
+            })
+        }),
+        Command::Help(topic) => print(match topic {
+            Topic::Pid => HELP_PID,
+            Topic::Init => HELP_INIT,
+            _ => HELP_SYSCALLS,
+        }),
+        Command::Pid(opts) => pid::run(&opts, argv),
         Command::Syscalls(arch) => table::write_table(arch, |b| out::emit(out::STDOUT, b))
             .map(|()| 0)
             .map_err(error::Error::ctx(error::WRITE_STDOUT)),

@@ -39,7 +39,7 @@ pub fn unshare(opts: &PidOpts) -> Result<(), Error> {
     let (flags, call) = unshare_flags(opts);
     sys::unshare(flags).map_err(|e| {
         let e = Error::sys(call, e);
-        match (e.errno, opts.user) {
+        match (e.errno(), opts.user) {
             (Errno::EPERM, false) => e.hint(t!(
                 "creating a PID namespace requires root (CAP_SYS_ADMIN); run it with sudo, \
                  or add --user to create a user namespace first"

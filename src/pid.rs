@@ -40,11 +40,14 @@ struct Plan<'a> {
     inherited: Inherited,
     /// The top ns-tool's PID.
     me: i32,
+    /// The demonstration: no COMMAND, no `--pause` (worked out once, as
+    /// many places ask).
+    demo: bool,
 }
 
 impl Plan<'_> {
     fn demo(&self) -> bool {
-        self.opts.command.is_none() && !self.opts.pause
+        self.demo
     }
 
     /// What to call the child in messages: COMMAND's name, or "child".
@@ -85,10 +88,11 @@ pub fn run(opts: &PidOpts, argv: &Argv) -> Result<i32, Error> {
         argv,
         inherited,
         me,
+        demo: opts.command.is_none() && !opts.pause,
     };
     let result = if opts.pause && !opts.newpid {
         init::housekeeping();
-        init::pause(inherited.waited())
+        Ok(init::pause(inherited.waited()))
     } else {
         run_job(&plan)
     };
@@ -233,7 +237,13 @@ fn fork_into_namespace(plan: &Plan, level: u8, job: Option<&Job>) -> Result<i32,
         init::housekeeping();
     }
     let me = if top { plan.me } else { 1 };
-    let mut sup = Supervisor::new(child, plan.what(), plan.inherited.waited(), me);
+    let mut sup = Supervisor::new(
+        child,
+        plan.what(),
+        plan.inherited.waited(),
+        me,
+        &plan.opts.relay,
+    );
     sup.depth = plan.depth(level);
     sup.command_is_init = plan.opts.newpid && !plan.opts.init;
     // `init` is a PID 1 or a subreaper: orphans come to it.
@@ -242,7 +252,6 @@ fn fork_into_namespace(plan: &Plan, level: u8, job: Option<&Job>) -> Result<i32,
     sup.top = top;
     sup.terminal = terminal;
     sup.sentinel = sentinel;
-    sup.relay = plan.opts.relay;
     let status = sup.run();
     if let Some(terminal) = terminal {
         terminal.take_back(child);
@@ -298,7 +307,7 @@ fn in_namespace(plan: &Plan, level: u8, go: Fd) -> Result<i32, Error> {
         ns::mount_proc()?;
     }
     if plan.opts.pause {
-        return crate::init::pause(plan.inherited.waited());
+        return Ok(init::pause(plan.inherited.waited()));
     }
     if plan.opts.init {
         // The child, PID 2, goes on to run COMMAND below (and, should that
@@ -324,9 +333,14 @@ fn in_namespace(plan: &Plan, level: u8, go: Fd) -> Result<i32, Error> {
 /// every process that ends up here, and exit with COMMAND's status. (When
 /// PID 1 exits, the kernel kills what is left.)
 fn init(plan: &Plan, command: i32) -> Result<i32, Error> {
-    let mut sup = Supervisor::new(command, plan.what(), plan.inherited.waited(), 1);
+    let mut sup = Supervisor::new(
+        command,
+        plan.what(),
+        plan.inherited.waited(),
+        1,
+        &plan.opts.relay,
+    );
     sup.reap_all = true;
-    sup.relay = plan.opts.relay;
     let status = sup.run()?;
     Ok(supervise::exit_code(status, plan.what(), false))
 }

@@ -103,11 +103,12 @@ impl Relay {
     /// Take `--rewrite`'s value, `S:T`. False if it is not one.
     pub fn add_rewrite(&mut self, spec: &[u8]) -> bool {
         let colon = spec.iter().position(|&b| b == b':').unwrap_or(spec.len());
-        let from = signal_number(&spec[..colon]);
-        let to = spec.get(colon + 1..).and_then(signal_number);
-        match (from, to) {
+        // `to` keeps the colon, if any.
+        let (from, to) = spec.split_at(colon);
+        match (signal_number(from), to.get(1..).and_then(signal_number)) {
             (Some(from @ 1..), Some(to)) => {
-                self.rewrite[from as usize - 1] = if to == 0 { DROP } else { to as u8 };
+                // (The mask: no bounds check, as `from` is at most 64.)
+                self.rewrite[(from as usize - 1) & 63] = if to == 0 { DROP } else { to as u8 };
                 true
             }
             _ => false,
@@ -133,7 +134,7 @@ pub fn signal_number(word: &[u8]) -> Option<u32> {
 }
 
 /// A decimal number of at most three digits.
-fn number(digits: &[u8]) -> Option<u32> {
+pub fn number(digits: &[u8]) -> Option<u32> {
     if digits.is_empty() || digits.len() > 3 {
         return None;
     }

@@ -125,14 +125,15 @@ pub struct Supervisor<'a> {
     /// more and redraws.
     pub redraw: bool,
     /// `--group`, `--rewrite` (applied by the top ns-tool) and
-    /// `--exit-zero` (applied by the caller).
-    pub relay: Relay,
+    /// `--exit-zero` (applied by the caller). A reference: the struct is
+    /// large, and copies of it cost code.
+    pub relay: &'a Relay,
 }
 
 impl<'a> Supervisor<'a> {
     /// A supervisor for `child` with everything else off; set the fields
     /// that apply.
-    pub fn new(child: i32, what: &'a [u8], waited: SigSet, me: i32) -> Self {
+    pub fn new(child: i32, what: &'a [u8], waited: SigSet, me: i32, relay: &'a Relay) -> Self {
         Supervisor {
             child,
             what,
@@ -148,7 +149,7 @@ impl<'a> Supervisor<'a> {
             dropped: 0,
             escalated: false,
             redraw: false,
-            relay: Relay::default(),
+            relay,
         }
     }
 

@@ -149,22 +149,33 @@ macro_rules! args {
 use args;
 
 /// Make the system call `c` with arguments `a` (unused ones zero), and
-/// trace it if `--trace` is on.
+/// trace it if `--trace` is on. No call ns-tool makes has a sixth argument.
 ///
 /// # Safety
 /// The arguments must be what the kernel expects for this call: pointers
 /// valid for what it reads and writes. The trace reads them too, after
 /// the call (before it, for a call that does not return).
+#[inline(always)]
 pub unsafe fn call(c: &'static Call, a: [usize; 6]) -> Result<usize, Errno> {
+    debug_assert_eq!(a[5], 0);
+    // In registers, not an array each call site fills in memory, and the
+    // raw return: a Result would come back through memory (size).
+    // SAFETY: as the caller vouches.
+    Errno::from_ret(unsafe { call5(c, a[0], a[1], a[2], a[3], a[4]) })
+}
+
+/// [`call`], its arguments one by one; returns what the kernel did.
+#[inline(never)]
+unsafe fn call5(c: &'static Call, a0: usize, a1: usize, a2: usize, a3: usize, a4: usize) -> usize {
+    let a = [a0, a1, a2, a3, a4, 0];
     let traced = trace::enabled();
     if traced && c.ret == Ret::NoReturn {
         // SAFETY: the caller vouches for the arguments.
         unsafe { trace::line(c, &a, None) };
     }
     // SAFETY: the caller vouches for the arguments; unused ones are 0.
-    let r = Errno::from_ret(unsafe {
-        syscalls::raw::syscall6(usize::from(c.sys.nr()), a[0], a[1], a[2], a[3], a[4], a[5])
-    });
+    let raw = unsafe { syscalls::raw::syscall5(usize::from(c.sys.nr()), a0, a1, a2, a3, a4) };
+    let r = Errno::from_ret(raw);
     match (c.ret, r) {
         (Ret::Fork, Ok(0)) => trace::forked_child(),
         (Ret::SelfPid, Ok(pid)) if traced => trace::learned_pid(pid),
@@ -174,7 +185,7 @@ pub unsafe fn call(c: &'static Call, a: [usize; 6]) -> Result<usize, Errno> {
         // SAFETY: as above.
         unsafe { trace::line(c, &a, Some(r)) };
     }
-    r
+    raw
 }
 
 /// An owned file descriptor, closed when dropped.

@@ -172,22 +172,25 @@ unsafe fn arg(b: &mut Buf, kind: Arg, a: &[usize; 6], v: usize, ok: Option<usize
             Arg::End | Arg::Int => {
                 b.dec(v as isize as i64);
             }
-            Arg::CloneFlags => put_flags(b, v as u64, names::CLONE),
-            Arg::WaitFlags => put_flags(b, v as u64, names::WAIT),
-            Arg::OpenFlags => put_flags(b, v as u64, names::OPEN),
-            Arg::MountFlags => put_flags(b, v as u64, names::MOUNT),
-            Arg::How => put_enum(b, v as u64, names::HOW),
-            Arg::Ioctl => put_enum(b, v as u64, names::IOCTL),
-            Arg::Prctl => put_enum(b, v as u64, names::PRCTL),
-            Arg::Reboot => put_enum(b, v as u64, names::REBOOT),
+            // One arm each for the flags and the enums, their tables in
+            // the order of `Arg` (size).
+            Arg::CloneFlags | Arg::WaitFlags | Arg::OpenFlags | Arg::MountFlags => {
+                let tables = [names::CLONE, names::WAIT, names::OPEN, names::MOUNT];
+                put_flags(
+                    b,
+                    v as u64,
+                    tables[kind as usize - Arg::CloneFlags as usize],
+                );
+            }
+            Arg::How | Arg::Ioctl | Arg::Prctl | Arg::Reboot => {
+                let tables = [names::HOW, names::IOCTL, names::PRCTL, names::REBOOT];
+                put_enum(b, v as u64, tables[kind as usize - Arg::How as usize]);
+            }
             Arg::Sig => put_signal(b, v as u32),
-            Arg::SigSet if v == 0 => {
+            Arg::SigSet | Arg::Str | Arg::Action | Arg::Timeout if v == 0 => {
                 b.p(t!("NULL"));
             }
             Arg::SigSet => sigset(b, *(v as *const u64)),
-            Arg::Str if v == 0 => {
-                b.p(t!("NULL"));
-            }
             Arg::Str => {
                 b.quoted(cstr(v));
             }
@@ -229,9 +232,6 @@ unsafe fn arg(b: &mut Buf, kind: Arg, a: &[usize; 6], v: usize, ok: Option<usize
             Arg::IntPtr => {
                 b.byte(b'[').dec((*(v as *const i32)).into()).byte(b']');
             }
-            Arg::Action if v == 0 => {
-                b.p(t!("NULL"));
-            }
             Arg::Action => {
                 b.byte(b'{');
                 match *(v as *const usize) {
@@ -240,9 +240,6 @@ unsafe fn arg(b: &mut Buf, kind: Arg, a: &[usize; 6], v: usize, ok: Option<usize
                     h => b.hex(h as u64),
                 };
                 b.byte(b'}');
-            }
-            Arg::Timeout if v == 0 => {
-                b.p(t!("NULL"));
             }
             Arg::Timeout => {
                 let ts = v as *const u64;
