@@ -44,9 +44,9 @@ pub fn prepare(me: i32) -> Result<bool, Error> {
         c"proc",
         MS_NOSUID | MS_NODEV | MS_NOEXEC,
     );
-    // One byte more than FIRST_PID_NS, so that a longer link does not
-    // match; compared as a fixed-size array (no slice bounds to check).
-    let mut link = [0u8; 17];
+    // Room for a longer link, which does not match; compared as a
+    // fixed-size array (no slice bounds to check).
+    let mut link = [0u8; 32];
     let n = sys::readlink(c"/proc/self/ns/pid", &mut link);
     if n != Ok(FIRST_PID_NS.len()) || link[..16] != *FIRST_PID_NS {
         return Ok(false);

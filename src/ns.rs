@@ -37,26 +37,31 @@ pub fn unshare_flags(opts: &PidOpts) -> (u32, Packed) {
 /// failures.
 pub fn unshare(opts: &PidOpts) -> Result<(), Error> {
     let (flags, call) = unshare_flags(opts);
+    let eperm = if opts.user {
+        t!(
+            "this system does not let unprivileged users create user namespaces \
+            (see sysctl user.max_user_namespaces); run it as root without --user"
+        )
+    } else {
+        t!(
+            "creating a PID namespace requires root (CAP_SYS_ADMIN); run it with sudo, \
+            or add --user to create a user namespace first"
+        )
+    };
     sys::unshare(flags).map_err(|e| {
-        let e = Error::sys(call, e);
-        match (e.errno(), opts.user) {
-            (Errno::EPERM, false) => e.hint(t!(
-                "creating a PID namespace requires root (CAP_SYS_ADMIN); run it with sudo, \
-                 or add --user to create a user namespace first"
-            )),
-            (Errno::EPERM, true) => e.hint(t!(
-                "this system does not let unprivileged users create user namespaces \
-                 (see sysctl user.max_user_namespaces); run it as root without --user"
-            )),
-            (Errno::ENOSPC, _) => e.hint(t!(
-                "a namespace limit was reached: PID namespaces nest at most 32 deep, and \
-                 /proc/sys/user/max_pid_namespaces caps how many may exist"
-            )),
-            (Errno::EINVAL, _) => {
-                e.hint(t!("this kernel lacks a namespace type ns-tool asked for"))
-            }
-            _ => e,
-        }
+        Error::sys(call, e)
+            .hint_on(Errno::EPERM, eperm)
+            .hint_on(
+                Errno::ENOSPC,
+                t!(
+                    "a namespace limit was reached: PID namespaces nest at most 32 deep, and \
+                    /proc/sys/user/max_pid_namespaces caps how many may exist"
+                ),
+            )
+            .hint_on(
+                Errno::EINVAL,
+                t!("this kernel lacks a namespace type ns-tool asked for"),
+            )
     })
 }
 

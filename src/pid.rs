@@ -158,15 +158,19 @@ fn namespace_and_fork(
 
 /// fork(2), with advice for the failures a user can do something about.
 fn fork() -> Result<Fork, Error> {
-    sys::fork().map_err(|e| match e {
-        Errno::EAGAIN => Error::sys(t!("fork"), e).hint(t!(
-            "the process limit was reached (RLIMIT_NPROC, ulimit -u, or the cgroup's pids.max); \
-             end some processes or raise the limit"
-        )),
-        Errno::ENOMEM => Error::sys(t!("fork"), e).hint(t!(
-            "out of memory, or the namespace's PID 1 has already exited"
-        )),
-        _ => Error::sys(t!("fork"), e),
+    sys::fork().map_err(|e| {
+        Error::sys(t!("fork"), e)
+            .hint_on(
+                Errno::EAGAIN,
+                t!(
+                    "the process limit was reached (RLIMIT_NPROC, ulimit -u, or the cgroup's \
+                    pids.max); end some processes or raise the limit"
+                ),
+            )
+            .hint_on(
+                Errno::ENOMEM,
+                t!("out of memory, or the namespace's PID 1 has already exited"),
+            )
     })
 }
 
