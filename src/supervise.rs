@@ -161,16 +161,19 @@ impl<'a> Supervisor<'a> {
                 Err(Errno::EINTR) => continue,
                 Err(e) => return Err(Error::sys(t!("rt_sigtimedwait"), e)),
             };
+            // `--rewrite` of a stop or SIGCONT: plain passing on, as
+            // dumb-init does; job control is for the signal as sent.
+            let plain = !self.top || self.relay.rewrite.get(info.sig as usize - 1) == Some(&0);
             let ended = match info.sig {
                 SIGCHLD => self.reap()?,
-                SIGCONT => {
+                SIGCONT if plain => {
                     // Never passed on: the top ns-tool resumes the job.
                     if self.top {
                         self.resume();
                     }
                     None
                 }
-                sig if JOB_STOP.contains(sig) => self.job_stop(&info)?,
+                sig if plain && JOB_STOP.contains(sig) => self.job_stop(&info)?,
                 _ => {
                     self.pass_on(&info);
                     None
@@ -456,8 +459,14 @@ impl<'a> Supervisor<'a> {
                 Ok((0, _)) => return Ok(ended),
                 Ok((pid, WaitStatus::Stopped(sig))) => {
                     // (A stop reported late, after the job was resumed,
-                    // is over: the child runs again.)
-                    if pid == self.child && self.top && procfs::stopped(pid) == Ok(true) {
+                    // is over: the child runs again.) Without a terminal
+                    // there is no job to stop with it: someone's SIGSTOP
+                    // to COMMAND must not stop its init for good.
+                    if pid == self.child
+                        && self.top
+                        && self.terminal.is_some()
+                        && procfs::stopped(pid) == Ok(true)
+                    {
                         self.stop_self(u32::from(sig));
                     }
                 }
