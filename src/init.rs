@@ -32,6 +32,7 @@ use crate::text::Buf;
 const FIRST_PID_NS: &[u8; 16] = b"pid:[4026531836]";
 
 /// Step 1, for ns-tool with PID `me`; true if it is the machine's PID 1.
+#[inline(always)]
 pub fn prepare(me: i32) -> Result<bool, Error> {
     if me != 1 {
         sys::set_child_subreaper().map_err(Error::ctx(t!("prctl(PR_SET_CHILD_SUBREAPER)")))?;
@@ -129,6 +130,7 @@ pub fn listen_pid(argv: &Argv, entry: &mut Buf) {
 /// Step 4: a machine's PID 1 must not exit (the kernel would panic): say
 /// how COMMAND ended, flush the disks and power off. Returns `code` only
 /// if reboot(2) failed.
+#[inline(always)]
 pub fn power_off(code: i32) -> i32 {
     out::err(|b| {
         b.p(t!("ns-tool: COMMAND's exit status "))

@@ -113,41 +113,69 @@ Options:
 pub const HELP_SYSCALLS: Packed = t!("Usage: ns-tool syscalls [--arch x86_64|aarch64|all]
 
 Print, as a Markdown table, every system call ns-tool can make: its
-number on x86_64 and on aarch64 (a dash where it lacks the call: aarch64
-uses the kernel's generic table), what ns-tool uses it for, and its man
-page.
+number on x86_64 and on aarch64 (a dash where the arch has none), what
+ns-tool uses it for, and its man page.
 ");
 
 /// Run ns-tool with this process's command line; returns the exit status.
 pub fn main(argv: &argv::Argv) -> i32 {
-    let command = match args::parse(argv) {
-        Ok(command) => command,
+    let parsed = args::parse(argv);
+    let (init, pid) = match &parsed {
+        Ok(Command::Pid(opts)) => {
+            if opts.trace {
+                sys::trace::enable();
+            }
+            (!opts.newpid, opts.newpid)
+        }
+        _ => (false, false),
+    };
+    // Who am I: the trace labels every line with it, and the loop tells
+    // its own signals from others by it.
+    let me = sys::getpid();
+    // `init` prepares its machine or becomes a subreaper. What runs
+    // nothing powers off after it as a machine's first process
+    // (`rdinit=/ns-tool` with a wrong command line, say), as `init` does,
+    // rather than exit and have the kernel panic. `pid` keeps its exit.
+    let machine = match (init || me == 1) && !pid {
+        true => match init::prepare(me) {
+            Ok(machine) => machine,
+            Err(e) => return e.report(),
+        },
+        false => false,
+    };
+    let result = match parsed {
         Err(usage) => {
             out::err(|b| {
                 usage.put(b.s("ns-tool: "));
             });
-            return EXIT_USAGE;
+            Ok(EXIT_USAGE)
         }
-    };
-    let result = match command {
         // The general help starts with the version, as --version does.
-        Command::Help(Topic::General) | Command::Version => version().and_then(|()| {
-            print(match command {
-                Command::Version => t!("\n"),
-                _ => HELP,
+        Ok(command @ (Command::Help(Topic::General) | Command::Version)) => {
+            version().and_then(|()| {
+                print(match command {
+                    Command::Version => t!("\n"),
+                    _ => HELP,
+                })
             })
-        }),
-        Command::Help(topic) => print(match topic {
+        }
+        Ok(Command::Help(topic)) => print(match topic {
             Topic::Pid => HELP_PID,
             Topic::Init => HELP_INIT,
             _ => HELP_SYSCALLS,
         }),
-        Command::Pid(opts) => pid::run(&opts, argv),
-        Command::Syscalls(arch) => table::write_table(arch, |b| out::emit(out::STDOUT, b))
+        Ok(Command::Syscalls(arch)) => table::write_table(arch, |b| out::emit(out::STDOUT, b))
             .map(|()| 0)
             .map_err(error::Error::ctx(error::WRITE_STDOUT)),
+        Ok(Command::Pid(opts)) => pid::run(&opts, argv, me),
     };
-    result.unwrap_or_else(|e| e.report())
+    // Not even on an error.
+    let code = result.unwrap_or_else(|e| e.report());
+    if machine {
+        init::power_off(code)
+    } else {
+        code
+    }
 }
 
 fn print(text: Packed) -> Result<i32, error::Error> {

@@ -73,15 +73,10 @@ struct Job {
     sentinel: Option<Sentinel>,
 }
 
-/// Run `ns-tool pid`; returns ns-tool's exit status (the child's).
-pub fn run(opts: &PidOpts, argv: &Argv) -> Result<i32, Error> {
-    if opts.trace {
-        trace::enable();
-    }
-    // Who am I: the trace labels every line with it, and the loop tells
-    // its own signals from others by it.
-    let me = sys::getpid();
-    let machine = !opts.newpid && init::prepare(me)?;
+/// Run `ns-tool pid` or `init` as process `me` (for `init`, src/lib.rs
+/// has made it a subreaper or prepared the machine); returns ns-tool's
+/// exit status (the child's).
+pub fn run(opts: &PidOpts, argv: &Argv, me: i32) -> Result<i32, Error> {
     let inherited = supervise::block()?;
     let plan = Plan {
         opts,
@@ -90,17 +85,11 @@ pub fn run(opts: &PidOpts, argv: &Argv) -> Result<i32, Error> {
         me,
         demo: opts.command.is_none() && !opts.pause,
     };
-    let result = if opts.pause && !opts.newpid {
+    if opts.pause && !opts.newpid {
         init::housekeeping();
-        Ok(init::pause(inherited.waited()))
-    } else {
-        run_job(&plan)
-    };
-    if machine {
-        // A machine's PID 1 never exits, not even on an error.
-        return Ok(init::power_off(result.unwrap_or_else(|e| e.report())));
+        return Ok(init::pause(inherited.waited()));
     }
-    result
+    run_job(&plan)
 }
 
 /// Create the namespace and run the job, with the terminal's job control
