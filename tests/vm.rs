@@ -357,6 +357,14 @@ static KERNEL_INIT_MISSING: SharedBareBoot =
             .init_args(["--trace", "init", "/no/such/command", "x"]);
     });
 
+/// The kernel starts ns-tool with a command line it cannot run: `init`
+/// alone, which is what `rdinit=/bin/ns-tool -- init -- COMMAND` arrives
+/// as (the kernel drops a second `--` and what follows).
+static KERNEL_INIT_USAGE: SharedBareBoot =
+    SharedBareBoot::new("kernel-init-usage", |vm: &mut BareVm| {
+        vm.usual_layout().init_args(["init"]);
+    });
+
 /// busybox in the initramfs of a kernel-started ns-tool, with the links
 /// its scripts use (no /init runs `busybox --install` there).
 fn with_busybox(vm: &mut BareVm) -> &mut BareVm {
@@ -433,6 +441,7 @@ on_both_arches!(
     kernel_init_signalled_command,
     kernel_init_missing_command,
     kernel_init_trace_is_the_archs,
+    kernel_init_usage_error_powers_off,
 );
 
 /// What `ns-tool pid` prints when it succeeds, as root: `child` is the
@@ -914,6 +923,17 @@ fn kernel_init_signalled_command(arch: Arch) {
         .console_lacks("sh: still here")
         .console_contains("ns-tool: sh was killed by signal 15 (SIGTERM)\n")
         .console_contains(&powering_off(143));
+}
+
+/// A usage error as the machine's first process: the one-line message,
+/// then power-off with status 2, not an exit and a kernel panic.
+fn kernel_init_usage_error_powers_off(arch: Arch) {
+    let boot = KERNEL_INIT_USAGE.get(arch);
+    boot.powered_off()
+        .console_contains(
+            "ns-tool: init: needs a COMMAND to run, or --pause; e.g. 'ns-tool init -- sleep 10'\n",
+        )
+        .console_contains(&powering_off(2));
 }
 
 /// A COMMAND that does not exist: ns-tool's exec error, 127, power off.
