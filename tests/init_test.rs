@@ -21,7 +21,9 @@ use std::sync::mpsc::{channel, Receiver};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-use common::{bin, kill, marker, run_as_nobody, sleepers, text, wait_until, watchdog, Watchdog};
+use common::{
+    bin, children, kill, marker, run_as_nobody, sleepers, text, wait_until, watchdog, Watchdog,
+};
 use linux_raw_sys::general::{
     F_SETFD, SIGCHLD, SIGCONT, SIGHUP, SIGINT, SIGKILL, SIGSTOP, SIGTERM, SIGTSTP, SIGTTIN,
     SIGTTOU, SIGUSR1, SIGUSR2,
@@ -182,15 +184,6 @@ impl Drop for Running {
             let _ = self.child.wait();
         }
     }
-}
-
-/// The children of `pid`, from /proc.
-fn children(pid: u32) -> Vec<u32> {
-    std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children"))
-        .unwrap_or_default()
-        .split_whitespace()
-        .filter_map(|p| p.parse().ok())
-        .collect()
 }
 
 /// The value of `key` in /proc/PID/status, if the process is there.

@@ -11,7 +11,7 @@ mod common;
 use std::time::Duration;
 
 use common::pty::{cpu_ticks, find_pids, proc_pgrp, proc_state, Pty, PROMPT};
-use common::{bin, marker, wait_until};
+use common::{bin, children, marker, wait_until};
 
 const T: Duration = Duration::from_secs(10);
 
@@ -37,15 +37,6 @@ fn ns_tools(word: &str) -> Vec<u32> {
     find_pids(|argv| {
         argv.first().is_some_and(|a| a.ends_with(b"ns-tool")) && argv.contains(&word.as_bytes())
     })
-}
-
-/// The children of `pid`, from /proc (oldest first).
-fn children(pid: u32) -> Vec<u32> {
-    std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children"))
-        .unwrap_or_default()
-        .split_whitespace()
-        .filter_map(|p| p.parse().ok())
-        .collect()
 }
 
 /// The shell's last job: the ns-tool it started, and that ns-tool's child
@@ -536,28 +527,35 @@ fn interactive_shells_as_command_exit_cleanly() {
             pty.send(b"echo inside=$$\r");
             let pid = if mode.is_empty() { "1" } else { "2" };
             pty.wait_for(&format!("inside={pid}"), T).unwrap();
-            // Job control works inside too.
-            pty.send(b"sleep 30\r");
-            pty.wait_foreground(|argv| argv == [&b"sleep"[..], b"30"], T)
-                .unwrap();
-            pty.send(b"\x1a");
-            pty.wait_for("Stopped", T).unwrap();
-            pty.wait_for("in$ ", T).unwrap();
-            pty.send(b"fg\r");
-            pty.wait_foreground(|argv| argv == [&b"sleep"[..], b"30"], T)
-                .unwrap();
-            pty.send(b"\x03");
-            pty.wait_for("in$ ", T).unwrap();
-            pty.send(b"exit 0\r");
-            pty.wait_for(PROMPT, T).unwrap();
-            let out = pty.run("echo rc=$?", T);
-            assert_eq!(out, "rc=0", "{mode}{sh}: {}", pty.output());
-            assert!(
-                !pty.output().contains("Cannot set tty process group"),
-                "{mode}{sh}"
-            );
+            job_control_inside_then_exit_0(&mut pty, &format!("{mode}{sh}"));
         }
     }
+}
+
+/// In an interactive shell ns-tool runs (prompt `in$ `): Ctrl-Z and `fg`
+/// work on a job there, then `exit 0` ends ns-tool with 0 and no "Cannot
+/// set tty process group" (dash's complaint when it cannot take the
+/// terminal).
+fn job_control_inside_then_exit_0(pty: &mut Pty, what: &str) {
+    pty.send(b"sleep 30\r");
+    pty.wait_foreground(|argv| argv == [&b"sleep"[..], b"30"], T)
+        .unwrap();
+    pty.send(b"\x1a");
+    pty.wait_for("Stopped", T).unwrap();
+    pty.wait_for("in$ ", T).unwrap();
+    pty.send(b"fg\r");
+    pty.wait_foreground(|argv| argv == [&b"sleep"[..], b"30"], T)
+        .unwrap();
+    pty.send(b"\x03");
+    pty.wait_for("in$ ", T).unwrap();
+    pty.send(b"exit 0\r");
+    pty.wait_for(PROMPT, T).unwrap();
+    let out = pty.run("echo rc=$?", T);
+    assert_eq!(out, "rc=0", "{what}: {}", pty.output());
+    assert!(
+        !pty.output().contains("Cannot set tty process group"),
+        "{what}"
+    );
 }
 
 // `ns-tool init`: no namespace, COMMAND in a process group of its own
@@ -584,26 +582,7 @@ fn init_command_interactive_shells_exit_cleanly() {
             "{sh} leads the foreground group"
         );
         assert_eq!(proc_pgrp(inner), Some(inner as i32), "{sh}");
-        // Job control works inside.
-        pty.send(b"sleep 30\r");
-        pty.wait_foreground(|argv| argv == [&b"sleep"[..], b"30"], T)
-            .unwrap();
-        pty.send(b"\x1a");
-        pty.wait_for("Stopped", T).unwrap();
-        pty.wait_for("in$ ", T).unwrap();
-        pty.send(b"fg\r");
-        pty.wait_foreground(|argv| argv == [&b"sleep"[..], b"30"], T)
-            .unwrap();
-        pty.send(b"\x03");
-        pty.wait_for("in$ ", T).unwrap();
-        pty.send(b"exit 0\r");
-        pty.wait_for(PROMPT, T).unwrap();
-        let out = pty.run("echo rc=$?", T);
-        assert_eq!(out, "rc=0", "init {sh}: {}", pty.output());
-        assert!(
-            !pty.output().contains("Cannot set tty process group"),
-            "init {sh}"
-        );
+        job_control_inside_then_exit_0(&mut pty, &format!("init {sh}"));
         // The terminal is the outer shell's again: it reads a line.
         assert_eq!(pty.run("read x <<<typed; echo $x", T), "typed");
     }

@@ -208,3 +208,12 @@ pub fn wait_any(options: u32) -> Result<usize, syscalls::Errno> {
         )
     }
 }
+
+/// The children of `pid`, from /proc (oldest first).
+pub fn children(pid: u32) -> Vec<u32> {
+    std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children"))
+        .unwrap_or_default()
+        .split_whitespace()
+        .filter_map(|p| p.parse().ok())
+        .collect()
+}

@@ -19,7 +19,6 @@ use crate::{initramfs, kernel, qemu, Arch, NS_TOOL};
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitStatus;
-use std::sync::OnceLock;
 use std::time::Duration;
 
 /// What the kernel prints (pr_emerg, so even with `quiet`) just before it
@@ -385,35 +384,19 @@ impl BareBoot {
     }
 }
 
+impl crate::Machine for BareVm {
+    type Boot = BareBoot;
+    fn new(arch: Arch, name: &str) -> BareVm {
+        BareVm::new(arch, name)
+    }
+    fn boot(&self) -> Result<BareBoot, String> {
+        BareVm::boot(self)
+    }
+}
+
 /// A [`BareVm`] boot shared by the tests that check it, one per
 /// architecture, as [`crate::SharedBoot`].
-pub struct SharedBareBoot {
-    name: &'static str,
-    setup: fn(&mut BareVm),
-    boots: [OnceLock<Result<BareBoot, String>>; 2],
-}
-
-impl SharedBareBoot {
-    pub const fn new(name: &'static str, setup: fn(&mut BareVm)) -> SharedBareBoot {
-        SharedBareBoot {
-            name,
-            setup,
-            boots: [OnceLock::new(), OnceLock::new()],
-        }
-    }
-
-    pub fn get(&self, arch: Arch) -> &BareBoot {
-        let boot = self.boots[arch.index()].get_or_init(|| {
-            let mut vm = BareVm::new(arch, self.name);
-            (self.setup)(&mut vm);
-            vm.boot()
-        });
-        match boot {
-            Ok(b) => b,
-            Err(e) => panic!("{e}"),
-        }
-    }
-}
+pub type SharedBareBoot = crate::Shared<BareVm>;
 
 #[cfg(test)]
 mod tests {

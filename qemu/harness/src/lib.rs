@@ -624,6 +624,25 @@ impl Boot {
     }
 }
 
+/// A machine a test suite plans and boots: [`Vm`] (vm-init runs the
+/// steps) or [`bare::BareVm`] (the kernel starts ns-tool itself).
+pub trait Machine: Sized {
+    /// What a boot gives the tests to check.
+    type Boot: Send + Sync;
+    fn new(arch: Arch, name: &str) -> Self;
+    fn boot(&self) -> Result<Self::Boot, String>;
+}
+
+impl Machine for Vm {
+    type Boot = Boot;
+    fn new(arch: Arch, name: &str) -> Vm {
+        Vm::new(arch, name)
+    }
+    fn boot(&self) -> Result<Boot, String> {
+        Vm::boot(self)
+    }
+}
+
 /// A boot shared by several tests: the first test to ask boots it, the
 /// others (running at the same time or later) wait for and reuse it. One
 /// per architecture.
@@ -635,15 +654,18 @@ impl Boot {
 /// });
 /// SHARED.get(Arch::X86_64).step("root").success();
 /// ```
-pub struct SharedBoot {
+pub struct Shared<M: Machine> {
     name: &'static str,
-    plan: fn(&mut Vm),
-    boots: [OnceLock<Result<Boot, String>>; 2],
+    plan: fn(&mut M),
+    boots: [OnceLock<Result<M::Boot, String>>; 2],
 }
 
-impl SharedBoot {
-    pub const fn new(name: &'static str, plan: fn(&mut Vm)) -> SharedBoot {
-        SharedBoot {
+/// The boots most tests share: vm-init runs their steps.
+pub type SharedBoot = Shared<Vm>;
+
+impl<M: Machine> Shared<M> {
+    pub const fn new(name: &'static str, plan: fn(&mut M)) -> Shared<M> {
+        Shared {
             name,
             plan,
             boots: [OnceLock::new(), OnceLock::new()],
@@ -652,9 +674,9 @@ impl SharedBoot {
 
     /// The boot for `arch`; a boot that failed fails every test that uses
     /// it, with the same message.
-    pub fn get(&self, arch: Arch) -> &Boot {
+    pub fn get(&self, arch: Arch) -> &M::Boot {
         let boot = self.boots[arch.index()].get_or_init(|| {
-            let mut vm = Vm::new(arch, self.name);
+            let mut vm = M::new(arch, self.name);
             (self.plan)(&mut vm);
             vm.boot()
         });
