@@ -2,7 +2,7 @@
 //! out. Arguments are raw bytes (Linux argv need not be UTF-8) and are
 //! borrowed, never copied.
 
-use crate::signals::Relay;
+use crate::engine::signals::Relay;
 use crate::text::{Buf, Packed};
 
 /// What the user asked for.
@@ -556,7 +556,7 @@ fn parse_syscalls(mut args: Cursor<'_>) -> Result<Command, Usage<'_>> {
 
 /// `--nest`'s value: 1 to 32.
 fn parse_nest(value: &[u8]) -> Option<u8> {
-    crate::signals::number(value)
+    crate::engine::signals::number(value)
         .filter(|n| (1..=MAX_NEST.into()).contains(n))
         .map(|n| n as u8)
 }

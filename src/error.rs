@@ -2,7 +2,7 @@
 //! needed it (and, where one helps, what the user can do about it) at the
 //! place that knows; it is printed once, at the top, as one line.
 
-use crate::out;
+use crate::rt::out;
 use crate::sys::{names, Errno};
 use crate::text::{Buf, Packed};
 

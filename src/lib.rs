@@ -15,22 +15,17 @@ extern crate std;
 pub mod text;
 
 pub mod args;
-pub mod argv;
+pub mod cmd;
+pub mod engine;
 pub mod error;
-pub mod exec;
-pub mod init;
-pub mod jobs;
-pub mod ns;
-pub mod out;
-pub mod pid;
-pub mod procfs;
-pub mod signals;
-pub mod supervise;
+pub mod rt;
 pub mod sys;
-pub mod table;
 
 use args::{Command, Topic};
+use cmd::{init, syscalls as table};
+use engine as pid;
 use error::EXIT_USAGE;
+use rt::{argv, out};
 use text::Packed;
 
 /// Help for `ns-tool --help`, after "ns-tool VERSION". Short, as util-linux's are: the long

@@ -1,7 +1,8 @@
-//! `ns-tool pid`: create a PID namespace and show, from both sides, what
-//! happens to process IDs; or run a COMMAND as the namespace's PID 1.
-//! Also the engine of `ns-tool init`, which is the same without step 1
-//! (src/init.rs has what only init does).
+//! The engine (with, until it moves to src/cmd/, `pid`'s demonstration):
+//! `ns-tool pid` creates a PID namespace and shows, from both sides, what
+//! happens to process IDs, or runs a COMMAND as the namespace's PID 1;
+//! `ns-tool init` is the same without step 1 (src/cmd/init.rs has what
+//! only init does).
 //!
 //! 1. unshare(CLONE_NEWPID) (plus CLONE_NEWUSER for `--user`, CLONE_NEWNS
 //!    for `--mount-proc`): this process stays in its PID namespace, but its
@@ -16,21 +17,29 @@
 //!    ready, which fixes the order of the output; PR_SET_PDEATHSIG makes
 //!    the kernel kill each child if its parent dies, even by SIGKILL.
 
+pub mod command;
+pub mod jobs;
+pub mod ns;
+pub mod procfs;
+pub mod signals;
+pub mod supervise;
+
 use core::ffi::CStr;
 
 use linux_raw_sys::general::{CLONE_NEWPID, O_CLOEXEC, O_RDONLY, SIGKILL};
 
 use crate::args::PidOpts;
-use crate::argv::Argv;
+use crate::cmd::init;
+use crate::engine::jobs::{Sentinel, Terminal};
+use crate::engine::signals::{Inherited, WATCHED};
 use crate::error::{Error, EXIT_FAILURE};
-use crate::jobs::{Sentinel, Terminal};
-use crate::out::{self, out, say};
-use crate::signals::{Inherited, WATCHED};
-use crate::supervise::{self, Supervisor};
+use crate::rt::argv::Argv;
+use crate::rt::out::{self, out, say};
 use crate::sys::names::{put_errno_text, put_signal};
 use crate::sys::{self, trace, Errno, Fd, Fork, SigSet, WaitStatus};
 use crate::text::{Buf, Packed};
-use crate::{exec, init, ns};
+use command as exec;
+use supervise::Supervisor;
 
 /// What every level of the fork chain needs to know.
 struct Plan<'a> {

@@ -22,9 +22,9 @@ use linux_raw_sys::general::{
     __WALL, MS_NODEV, MS_NOEXEC, MS_NOSUID, O_PATH, O_RDWR, SIGCHLD, SIGINT, SIGTERM, WNOHANG,
 };
 
-use crate::argv::Argv;
 use crate::error::Error;
-use crate::out;
+use crate::rt::argv::Argv;
+use crate::rt::out;
 use crate::sys::{self, SigSet};
 use crate::text::Buf;
 
