@@ -2,7 +2,8 @@
 //! out. Arguments are raw bytes (Linux argv need not be UTF-8) and are
 //! borrowed, never copied.
 
-use crate::engine::signals::Relay;
+use crate::engine::{Spec, MAX_NEST};
+use crate::rt::argv::Argv;
 use crate::text::{Buf, Packed};
 
 /// What the user asked for.
@@ -15,7 +16,7 @@ pub enum Command {
     /// Create a PID namespace: the demonstration, or run a COMMAND in it;
     /// or, with `newpid` false (`ns-tool init`), be the init (PID 1, or a
     /// subreaper) of COMMAND in no new namespace: one engine runs both.
-    Pid(PidOpts),
+    Pid(Spec),
     /// Print the table of system calls ns-tool makes.
     Syscalls(Arch),
 }
@@ -42,53 +43,6 @@ pub enum Topic {
     Init,
     /// `ns-tool syscalls --help`.
     Syscalls,
-}
-
-/// The kernel's limit on nested PID namespaces (MAX_PID_NS_LEVEL).
-pub const MAX_NEST: u8 = 32;
-// The usage messages spell the limit out.
-const _: () = assert!(MAX_NEST == 32);
-
-/// Options of `ns-tool pid` and `ns-tool init`, which run on one engine
-/// (src/pid.rs).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct PidOpts {
-    /// `--init`: ns-tool stays PID 1 and runs COMMAND as PID 2.
-    pub init: bool,
-    /// `--mount-proc`: a new mount namespace with a fresh /proc.
-    pub mount_proc: bool,
-    /// `--user`: a user namespace first, mapping the caller to root.
-    pub user: bool,
-    /// `--nest N`: how many PID namespaces deep (1 to [`MAX_NEST`]).
-    pub nest: u8,
-    /// Where COMMAND starts, as an index into the arguments after the
-    /// program name; `None` runs the demonstration.
-    pub command: Option<usize>,
-    /// `--trace` (before or after `pid`): print every system call.
-    pub trace: bool,
-    /// `--pause` (catatonit -P): run no COMMAND, reap, and exit 0 at
-    /// SIGINT or SIGTERM (with `pid`, as the namespace's PID 1).
-    pub pause: bool,
-    /// Create a PID namespace: `pid`, not `init`.
-    pub newpid: bool,
-    /// How signals and the exit status are relayed.
-    pub relay: Relay,
-}
-
-impl Default for PidOpts {
-    fn default() -> Self {
-        PidOpts {
-            init: false,
-            mount_proc: false,
-            user: false,
-            nest: 1,
-            command: None,
-            trace: false,
-            pause: false,
-            newpid: true,
-            relay: Relay::default(),
-        }
-    }
 }
 
 /// A command line that does not make sense; reported with exit status 2:
@@ -264,6 +218,15 @@ pub trait Words {
     fn count(&self) -> usize;
     /// Word `i` (0 is argv[1]).
     fn word(&self, i: usize) -> &[u8];
+}
+
+impl Words for Argv {
+    fn count(&self) -> usize {
+        self.len()
+    }
+    fn word(&self, i: usize) -> &[u8] {
+        self.arg(i).to_bytes()
+    }
 }
 
 impl Words for &[&[u8]] {
@@ -473,10 +436,10 @@ fn parse_run(mut args: Cursor<'_>, trace: bool, init: bool) -> Result<Command, U
     } else {
         ("pid", &PID_OPTS)
     };
-    let mut opts = PidOpts {
+    let mut opts = Spec {
         trace,
         newpid: !init,
-        ..PidOpts::default()
+        ..Spec::default()
     };
     // Each option is taken, or says what is wrong and with which word:
     // one return builds every error (size).
@@ -578,7 +541,7 @@ mod tests {
         parse(std::boxed::Box::leak(std::boxed::Box::new(v)))
     }
 
-    fn pid(args: &[&'static str]) -> PidOpts {
+    fn pid(args: &[&'static str]) -> Spec {
         match p(args) {
             Ok(Command::Pid(opts)) => opts,
             other => panic!("{args:?}: {other:?}"),
@@ -587,7 +550,7 @@ mod tests {
 
     #[test]
     fn pid_demo() {
-        assert_eq!(pid(&["pid"]), PidOpts::default());
+        assert_eq!(pid(&["pid"]), Spec::default());
     }
 
     #[test]

@@ -22,8 +22,7 @@ pub mod rt;
 pub mod sys;
 
 use args::{Command, Topic};
-use cmd::{init, syscalls as table};
-use engine as pid;
+use cmd::{init, pid, syscalls as table};
 use error::EXIT_USAGE;
 use rt::{argv, out};
 use text::Packed;

@@ -3,7 +3,8 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use ns_tool::args::{parse, Command, MAX_NEST};
+use ns_tool::args::{parse, Command};
+use ns_tool::engine::MAX_NEST;
 
 fuzz_target!(|data: &[u8]| {
     let words: Vec<&[u8]> = data.split(|&b| b == 0).collect();

@@ -1,8 +1,9 @@
 //! `ns-tool init`: be COMMAND's init without creating a namespace, as
 //! tini, dumb-init and catatonit are: PID 1 of a container or a VM, or,
-//! anywhere else, a child subreaper that orphans come to. It runs on
-//! `pid`'s engine (src/pid.rs) without the unshare; this file holds what
-//! only an init does:
+//! anywhere else, a child subreaper that orphans come to. It runs on the
+//! engine (src/engine/) without the unshare; this file holds what only a
+//! machine's init does, steps 1 and 4 (steps 2 and 3, and `--pause`, are
+//! the engine's: src/engine/init.rs):
 //!
 //! 1. Not PID 1: PR_SET_CHILD_SUBREAPER. PID 1 of the machine (the first
 //!    PID namespace, e.g. booted with `rdinit=/ns-tool`): mount /proc,
@@ -18,15 +19,11 @@
 
 use core::ffi::CStr;
 
-use linux_raw_sys::general::{
-    __WALL, MS_NODEV, MS_NOEXEC, MS_NOSUID, O_PATH, O_RDWR, SIGCHLD, SIGINT, SIGTERM, WNOHANG,
-};
+use linux_raw_sys::general::{MS_NODEV, MS_NOEXEC, MS_NOSUID, O_PATH, O_RDWR};
 
 use crate::error::Error;
-use crate::rt::argv::Argv;
 use crate::rt::out;
-use crate::sys::{self, SigSet};
-use crate::text::Buf;
+use crate::sys;
 
 /// The inode of the first PID namespace (PROC_PID_INIT_INO).
 const FIRST_PID_NS: &[u8; 16] = b"pid:[4026531836]";
@@ -81,49 +78,6 @@ fn mount_missing(probe: &CStr, dir: &'static CStr, fstype: &CStr, flags: u32) {
     let _ = sys::mkdir(dir);
     if let Err(e) = sys::mount(Some(fstype), dir, Some(fstype), flags) {
         Error::sys(t!("mount"), e).with_arg(dir.to_bytes()).report();
-    }
-}
-
-/// Step 3, in ns-tool once COMMAND has what it inherits.
-pub fn housekeeping() {
-    let _ = sys::chdir(c"/");
-    let _ = sys::close_from(3);
-}
-
-/// `--pause`: run nothing; reap whatever ends up here, and exit 0 at
-/// SIGINT or SIGTERM, as catatonit -P does for a pod's infra container.
-pub fn pause(waited: SigSet) -> i32 {
-    loop {
-        // With no timeout it fails only with EINTR: wait again.
-        let Ok(info) = sys::sigwait(&waited, None) else {
-            continue;
-        };
-        match info.sig {
-            SIGINT | SIGTERM => return 0,
-            SIGCHLD => while let Ok((1.., _)) = sys::wait4(-1, WNOHANG | __WALL) {},
-            _ => {}
-        }
-    }
-}
-
-/// systemd's socket activation passes sockets "for" the PID in
-/// LISTEN_PID: if that is ns-tool, make it COMMAND (as catatonit does), or
-/// sd_listen_fds() there finds none. In the child, before exec; `entry`
-/// holds the new variable until then.
-pub fn listen_pid(argv: &Argv, entry: &mut Buf) {
-    let Some((at, value)) = argv.env_at(b"LISTEN_PID") else {
-        return;
-    };
-    // `entry` holds the parent's PID to compare, then the new variable.
-    if value != entry.dec(sys::getppid().into()).as_bytes() {
-        return;
-    }
-    *entry = Buf::new();
-    entry.p(t!("LISTEN_PID=")).dec(sys::getpid().into());
-    if let Some(entry) = entry.c_str() {
-        // SAFETY: `at` is LISTEN_PID's entry; `entry` lives in the
-        // caller's frame, which execs.
-        unsafe { argv.set_env(at, entry) };
     }
 }
 

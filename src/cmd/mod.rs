@@ -1,4 +1,5 @@
 //! The subcommands, one file each.
 
 pub mod init;
+pub mod pid;
 pub mod syscalls;
