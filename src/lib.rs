@@ -14,14 +14,14 @@ extern crate std;
 #[macro_use]
 pub mod text;
 
-pub mod args;
+pub mod cli;
 pub mod cmd;
 pub mod engine;
 pub mod error;
 pub mod rt;
 pub mod sys;
 
-use args::{Command, Topic};
+use cli::{Command, Topic};
 use cmd::{init, pid, syscalls as table};
 use error::EXIT_USAGE;
 use rt::{argv, out};
@@ -113,7 +113,7 @@ ns-tool uses it for, and its man page.
 
 /// Run ns-tool with this process's command line; returns the exit status.
 pub fn main(argv: &argv::Argv) -> i32 {
-    let parsed = args::parse(argv);
+    let parsed = cli::parse(argv);
     let (init, pid) = match &parsed {
         Ok(Command::Pid(opts)) => {
             if opts.trace {

@@ -3,7 +3,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use ns_tool::args::{parse, Command};
+use ns_tool::cli::{parse, Command};
 use ns_tool::engine::MAX_NEST;
 
 fuzz_target!(|data: &[u8]| {

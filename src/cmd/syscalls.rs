@@ -4,7 +4,7 @@
 //! output is a Markdown table; docs/syscalls.md holds a copy that a test
 //! keeps equal.
 
-use crate::args::Arch;
+use crate::cli::Arch;
 use crate::sys::rows::ALL;
 use crate::sys::{Errno, NONE};
 use crate::text::{Buf, Packed};
