@@ -21,9 +21,47 @@ use core::ffi::CStr;
 
 use linux_raw_sys::general::{MS_NODEV, MS_NOEXEC, MS_NOSUID, O_PATH, O_RDWR};
 
+use super::pid::parse_run;
+use crate::cli::{Command, Cursor, Opts, Usage, EXIT_ZERO, GROUP, HELP_OPT, PAUSE, REWRITE, SUBREAPER, TRACE};
 use crate::error::Error;
 use crate::rt::out;
 use crate::sys;
+use crate::text::Packed;
+
+/// Help for `ns-tool init --help`.
+pub const HELP: Packed = t!("Usage: ns-tool init [OPTIONS] [--] COMMAND [ARGS...]
+
+Be COMMAND's init without a new namespace: PID 1 of a container or VM,
+else a subreaper. Signals are passed on once, orphans reaped; the exit
+status is COMMAND's. A machine's PID 1 also mounts /proc, /sys and /dev,
+and powers off at the end (docs/init.md).
+
+Options:
+  -g, --group        signal COMMAND's process group (tini -g)
+  -e, --exit-zero N  exit 0 when COMMAND exits N (tini -e)
+  -r, --rewrite S:T  pass signal S on as T; T 0 drops it (dumb-init -r)
+  -P, --pause        run nothing; exit 0 on SIGINT/SIGTERM (catatonit -P)
+  -s, --subreaper    accepted (tini -s)
+  --trace            print every system call on stderr
+");
+
+/// `init`'s options: tini's, dumb-init's and catatonit's, in ns-tool's
+/// spelling (HELP_INIT says which is which).
+pub const OPTS: Opts = Opts {
+    names: t!("-h --help
+--trace
+-g --group
+-e --exit-zero
+-r --rewrite
+-P --pause
+-s --subreaper"),
+    ids: &[HELP_OPT, TRACE, GROUP, EXIT_ZERO, REWRITE, PAUSE, SUBREAPER],
+};
+
+/// `init [OPTIONS] [--] COMMAND [ARGS...]`: on the engine, as `pid`.
+pub fn parse(args: Cursor<'_>, trace: bool) -> Result<Command, Usage<'_>> {
+    parse_run(args, trace, true)
+}
 
 /// The inode of the first PID namespace (PROC_PID_INIT_INO).
 const FIRST_PID_NS: &[u8; 16] = b"pid:[4026531836]";
