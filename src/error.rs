@@ -17,6 +17,14 @@ pub const EXIT_SECURE: i32 = 3;
 /// The call named when writing to standard output fails.
 pub const WRITE_STDOUT: Packed = t!("write(stdout)");
 
+/// Whether every line reached standard output; if not, the error.
+pub fn stdout_result() -> Result<(), Error> {
+    match out::stdout_failed() {
+        None => Ok(()),
+        Some(e) => Err(Error::sys(WRITE_STDOUT, e)),
+    }
+}
+
 /// A system call that failed, with its context: a token that `?` passes
 /// up in no room at all, while what to say about it waits in one slot
 /// ([`Details`]). A process has one error at a time (each is returned or

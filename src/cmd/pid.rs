@@ -11,7 +11,7 @@ use crate::cli::{
     Command, Cursor, Next, Opts, Usage, Wrong, EXIT_ZERO, GROUP, HELP_OPT, INIT, MOUNT_PROC, NEST, PAUSE, REWRITE, SUBREAPER, TRACE, USER,
 };
 use crate::engine::{self, Demo, Spec, MAX_NEST};
-use crate::error::{Error, EXIT_FAILURE};
+use crate::error::{self, Error, EXIT_FAILURE};
 use crate::rt::argv::Argv;
 use crate::rt::out::{self, out, say};
 use crate::sys::names::{put_errno_text, put_signal};
@@ -204,7 +204,7 @@ fn parent_done(child: i32, status: WaitStatus) -> Result<i32, Error> {
             }
         }
     });
-    out::stdout_result().map(|()| code)
+    error::stdout_result().map(|()| code)
 }
 
 /// The demonstration, as PID 1 of the innermost namespace.
@@ -238,7 +238,7 @@ fn demo() -> Result<i32, Error> {
     say(t!("  - ls /proc (shows only processes in this namespace)"));
     say(t!("==========================="));
     say(t!(""));
-    out::stdout_result().map(|()| if ok { 0 } else { EXIT_FAILURE })
+    error::stdout_result().map(|()| if ok { 0 } else { EXIT_FAILURE })
 }
 
 /// One line: `label` and a symbolic link's target (a function of its own,

@@ -25,9 +25,9 @@ pub mod supervise;
 
 use linux_raw_sys::general::{CLONE_NEWPID, O_CLOEXEC, SIGKILL};
 
-use crate::error::{Error, EXIT_FAILURE};
+use crate::error::{self, Error, EXIT_FAILURE};
 use crate::rt::argv::Argv;
-use crate::rt::out::{self, out, say};
+use crate::rt::out::{out, say};
 use crate::sys::{self, trace, Errno, Fd, Fork, SigSet, WaitStatus};
 use crate::text::Buf;
 use command as exec;
@@ -194,7 +194,7 @@ fn namespace_and_fork<D: Demo>(
     if plan.demo() {
         say(t!("Creating new PID namespace..."));
         // Nowhere to show the demonstration: create nothing.
-        out::stdout_result()?;
+        error::stdout_result()?;
     }
     if plan.opts.newpid {
         ns::unshare(plan.opts)?;
