@@ -117,6 +117,16 @@ fn every_module_is_in_a_layer() {
 }
 
 #[test]
+fn every_module_says_its_job_first() {
+    for (file, code) in sources("src") {
+        assert!(
+            code.starts_with("//! "),
+            "{file}: start with a `//!` line saying its job"
+        );
+    }
+}
+
+#[test]
 fn the_raw_layer_uses_nothing_above_it() {
     for (file, code) in sources("src/sys") {
         for (n, line) in code.lines().enumerate() {

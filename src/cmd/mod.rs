@@ -1,13 +1,13 @@
 //! The subcommands, one file each, and `commands!`, the one table of them
 //! that dispatch and `help X` read. A subcommand is a file here, its row
-//! in that table, its name in [`NAMES`] and its line in [`HELP`], all
+//! in that table, its name in `NAMES` and its line in [`HELP`], all
 //! below (a test holds the three together).
 
 use crate::cli::{find, Command, Cursor, Opts, Usage, Words, Wrong};
 use crate::text::Packed;
 
 /// The one table of subcommands, in `--help`'s order: `N "name" =>
-/// module`, where N is its line in [`NAMES`]. Each module has `HELP` (its help
+/// module`, where N is its line in `NAMES`. Each module has `HELP` (its help
 /// page) and `parse` (its options, into a [`Command`]). The rows expand
 /// to the `mod`s and to two `match`es, dispatch and `help X`: a table of
 /// function pointers measured +248 B (x86_64) and +280 B (aarch64), a
