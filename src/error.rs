@@ -2,7 +2,7 @@
 //! needed it (and, where one helps, what the user can do about it) at the
 //! place that knows; it is printed once, at the top, as one line.
 
-use crate::out;
+use crate::rt::out;
 use crate::sys::{names, Errno};
 use crate::text::{Buf, Packed};
 
@@ -16,6 +16,14 @@ pub const EXIT_SECURE: i32 = 3;
 
 /// The call named when writing to standard output fails.
 pub const WRITE_STDOUT: Packed = t!("write(stdout)");
+
+/// Whether every line reached standard output; if not, the error.
+pub fn stdout_result() -> Result<(), Error> {
+    match out::stdout_failed() {
+        None => Ok(()),
+        Some(e) => Err(Error::sys(WRITE_STDOUT, e)),
+    }
+}
 
 /// A system call that failed, with its context: a token that `?` passes
 /// up in no room at all, while what to say about it waits in one slot

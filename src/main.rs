@@ -12,7 +12,7 @@
 use core::ffi::c_char;
 use core::panic::PanicInfo;
 
-use ns_tool::argv::Argv;
+use ns_tool::rt::argv::Argv;
 use ns_tool::sys;
 
 // The kernel starts a process with the stack pointer at `argc`, followed by
@@ -66,7 +66,7 @@ unsafe extern "C" fn entry(sp: *const usize) -> ! {
     // Refuse before parsing argv or tracing, with no other system call:
     // one write, then exit (docs/security.md).
     if argv.secure() {
-        let _ = ns_tool::out::text(2, ns_tool::SECURE_REFUSAL);
+        let _ = ns_tool::rt::out::text(2, ns_tool::SECURE_REFUSAL);
         sys::exit_group(ns_tool::error::EXIT_SECURE)
     }
     sys::exit_group(ns_tool::main(&argv))
@@ -94,7 +94,7 @@ fn panic(info: &PanicInfo) -> ! {
     use core::fmt::Write;
     let mut b = ns_tool::text::Buf::new();
     let _ = write!(Fmt(&mut b), "ns-tool: internal error: {}", info.message());
-    let _ = ns_tool::out::emit(2, &mut b);
+    let _ = ns_tool::rt::out::emit(2, &mut b);
     sys::exit_group(101)
 }
 

@@ -271,7 +271,7 @@ fn nest_over_the_kernel_limit_fails_clearly() {
     );
 }
 
-/// `pid` takes init's relay options (src/signals.rs `Relay`), with and
+/// `pid` takes init's relay options (src/engine/signals.rs `Relay`), with and
 /// without --init: a TERM to ns-tool arrives as USR1, or not at all.
 #[test]
 fn rewrite_passes_a_signal_on_as_another_or_drops_it() {

@@ -184,7 +184,7 @@ fn corpus(tmp: &Path) -> Vec<Case> {
         case("syscalls-arch-aarch64", &["syscalls", "--arch", "aarch64"]),
         case("syscalls-arch-all", &["syscalls", "--arch", "all"]),
         case("syscalls-arch-arm64", &["syscalls", "--arch", "arm64"]),
-        // Every usage error (src/args.rs, `Usage`).
+        // Every usage error (src/cli/usage.rs, `Usage`).
         case("usage-no-command", &[]),
         case("usage-only-trace", &["--trace"]),
         case("usage-unknown-command", &["net"]),

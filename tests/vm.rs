@@ -803,7 +803,7 @@ fn script_without_shebang(arch: Arch) {
 }
 
 /// What ns-tool says, as the machine's PID 1, when COMMAND has ended
-/// (src/init.rs, `power_off`).
+/// (src/cmd/init.rs, `power_off`).
 fn powering_off(code: i32) -> String {
     format!("ns-tool: COMMAND's exit status {code}; powering off\n")
 }

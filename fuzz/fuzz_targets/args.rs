@@ -3,11 +3,13 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use ns_tool::args::{parse, Command, MAX_NEST};
+use ns_tool::cli::Command;
+use ns_tool::cmd::parse;
+use ns_tool::engine::MAX_NEST;
 
 fuzz_target!(|data: &[u8]| {
     let words: Vec<&[u8]> = data.split(|&b| b == 0).collect();
-    if let Ok(Command::Pid(opts)) = parse(&words.as_slice()) {
+    if let Ok(Command::Run(opts)) = parse(&words.as_slice()) {
         if let Some(at) = opts.command {
             assert!(at < words.len());
         }

@@ -5,7 +5,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use ns_tool::signals::Relay;
+use ns_tool::engine::signals::Relay;
 
 /// The promise, written the plain way: up to three decimal digits.
 fn decimal(s: &[u8]) -> Option<u32> {

@@ -3,7 +3,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use ns_tool::exec::shebang;
+use ns_tool::engine::command::shebang;
 
 fuzz_target!(|data: &[u8]| {
     if let Some(interp) = shebang(data) {

@@ -4,7 +4,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use ns_tool::signals::Dispositions;
+use ns_tool::engine::signals::Dispositions;
 
 fuzz_target!(|data: &[u8]| {
     if let Some(d) = Dispositions::parse(data) {

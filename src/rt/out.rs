@@ -5,7 +5,6 @@
 
 use core::sync::atomic::{AtomicI32, Ordering::Relaxed};
 
-use crate::error::{Error, WRITE_STDOUT};
 use crate::sys::{self, Errno};
 use crate::text::{Buf, Packed};
 
@@ -44,7 +43,7 @@ pub fn emit(fd: i32, b: &mut Buf) -> Result<(), Errno> {
 static STDOUT_FAILED: AtomicI32 = AtomicI32::new(0);
 
 /// One line on standard output. A failure is kept, as stdio's ferror
-/// does, and later lines are not written: [`stdout_result`] reports it,
+/// does, and later lines are not written: `error::stdout_result` reports it,
 /// once the caller has done what it must do anyway.
 #[inline(always)]
 pub fn out(f: impl FnOnce(&mut Buf)) {
@@ -71,11 +70,12 @@ pub fn say(text: Packed) {
     })
 }
 
-/// Whether every line reached standard output; if not, the error.
-pub fn stdout_result() -> Result<(), Error> {
+/// The first error writing to standard output, if any (see
+/// `error::stdout_result`).
+pub fn stdout_failed() -> Option<Errno> {
     match STDOUT_FAILED.load(Relaxed) {
-        0 => Ok(()),
-        e => Err(Error::sys(WRITE_STDOUT, Errno::new(e))),
+        0 => None,
+        e => Some(Errno::new(e)),
     }
 }
 

@@ -5,7 +5,7 @@ use core::ffi::CStr;
 
 use linux_raw_sys::general::{O_CLOEXEC, O_RDONLY};
 
-use crate::signals::Dispositions;
+use crate::engine::signals::Dispositions;
 use crate::sys::{self, Errno};
 use crate::text::{Buf, Packed};
 

@@ -150,15 +150,6 @@ impl Argv {
     }
 }
 
-impl crate::args::Words for Argv {
-    fn count(&self) -> usize {
-        self.len()
-    }
-    fn word(&self, i: usize) -> &[u8] {
-        self.arg(i).to_bytes()
-    }
-}
-
 #[cfg(test)]
 pub mod tests {
     use super::*;

@@ -4,10 +4,53 @@
 //! output is a Markdown table; docs/syscalls.md holds a copy that a test
 //! keeps equal.
 
-use crate::args::Arch;
+use crate::cli::{find, Arch, Command, Cursor, Next, Opts, Usage, Wrong, ARCH, HELP_OPT};
 use crate::sys::rows::ALL;
 use crate::sys::{Errno, NONE};
 use crate::text::{Buf, Packed};
+
+/// Help for `ns-tool syscalls --help`.
+pub const HELP: Packed = t!("Usage: ns-tool syscalls [--arch x86_64|aarch64|all]
+
+Print, as a Markdown table, every system call ns-tool can make: its
+number on x86_64 and on aarch64 (a dash where the arch has none), what
+ns-tool uses it for, and its man page.
+");
+
+const OPTS: Opts = Opts {
+    names: t!("-h --help\n--arch"),
+    ids: &[HELP_OPT, ARCH],
+};
+
+/// `--arch`'s values.
+const ARCHES: Opts = Opts {
+    names: t!("all\nx86_64\naarch64 arm64"),
+    ids: &[0, 1, 2],
+};
+
+/// `syscalls [--arch x86_64|aarch64|all]`.
+pub fn parse(mut args: Cursor<'_>, _trace: bool) -> Result<Command, Usage<'_>> {
+    let mut arch = Arch::All;
+    let (what, word) = loop {
+        match args.option(&OPTS) {
+            Next::End => return Ok(Command::Syscalls(arch)),
+            Next::Opt(HELP_OPT, _) => return Ok(Command::Help(HELP)),
+            Next::Opt(_, value) => {
+                let value = value.unwrap_or(b"");
+                arch = match find(value, &ARCHES).map(|(id, _)| id) {
+                    Some(0) => Arch::All,
+                    Some(1) => Arch::X86_64,
+                    Some(_) => Arch::Aarch64,
+                    None => break (Wrong::BadArch, value),
+                };
+            }
+            Next::Unknown(a) => break (Wrong::UnknownCommandOption, a),
+            Next::DashDash(_) => break (Wrong::UnknownCommandOption, &b"--"[..]),
+            Next::Word(_, a) => break (Wrong::UnexpectedArgument, a),
+        }
+    };
+    Err(Usage::new(what, "syscalls", word))
+}
 
 /// The table for `arch`, one line per row through `line` (which ends it).
 pub fn write_table(

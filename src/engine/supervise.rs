@@ -15,12 +15,13 @@ use linux_raw_sys::general::{
     SIG_UNBLOCK, WNOHANG, WUNTRACED,
 };
 
+use crate::engine::jobs::Terminal;
+use crate::engine::procfs;
+use crate::engine::signals::{self, Inherited, Relay, JOB_STOP, TERMINATING};
 use crate::error::Error;
-use crate::jobs::Terminal;
-use crate::signals::{self, Inherited, Relay, JOB_STOP, TERMINATING};
+use crate::rt::out;
 use crate::sys::names::put_signal;
 use crate::sys::{self, Errno, SigInfo, SigSet, WaitStatus};
-use crate::{out, procfs};
 
 /// Learn which signals the caller ignored, make SIGCHLD work whatever it
 /// was, and block every signal the loop waits for. Call it before

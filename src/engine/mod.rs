@@ -1,7 +1,6 @@
-//! `ns-tool pid`: create a PID namespace and show, from both sides, what
-//! happens to process IDs; or run a COMMAND as the namespace's PID 1.
-//! Also the engine of `ns-tool init`, which is the same without step 1
-//! (src/init.rs has what only init does).
+//! The engine: create namespaces, fork into them, supervise, run COMMAND.
+//! Every subcommand that runs something in new namespaces calls [`run`]
+//! with its [`Spec`]; `init` runs on it too, without step 1.
 //!
 //! 1. unshare(CLONE_NEWPID) (plus CLONE_NEWUSER for `--user`, CLONE_NEWNS
 //!    for `--mount-proc`): this process stays in its PID namespace, but its
@@ -9,32 +8,96 @@
 //! 2. fork: the child is PID 1 there; its parent lives outside, so its
 //!    getppid() says 0. With `--nest N` the child repeats 1 and 2 until it
 //!    is N levels deep.
-//! 3. The innermost child prints what it sees (the demonstration), execs
-//!    COMMAND, or, with `--init`, stays PID 1 and runs COMMAND as PID 2.
+//! 3. The innermost child shows the subcommand's [`Demo`], execs COMMAND,
+//!    or, with `--init`, stays PID 1 and runs COMMAND as PID 2.
 //! 4. Every parent passes signals on, reaps its child with wait4, and exits
 //!    with the child's status. A pipe holds each child until its parent is
 //!    ready, which fixes the order of the output; PR_SET_PDEATHSIG makes
 //!    the kernel kill each child if its parent dies, even by SIGKILL.
 
-use core::ffi::CStr;
+pub mod command;
+pub mod init;
+pub mod jobs;
+pub mod ns;
+pub mod procfs;
+pub mod signals;
+pub mod supervise;
 
-use linux_raw_sys::general::{CLONE_NEWPID, O_CLOEXEC, O_RDONLY, SIGKILL};
+use linux_raw_sys::general::{CLONE_NEWPID, O_CLOEXEC, SIGKILL};
 
-use crate::args::PidOpts;
-use crate::argv::Argv;
-use crate::error::{Error, EXIT_FAILURE};
-use crate::jobs::{Sentinel, Terminal};
-use crate::out::{self, out, say};
-use crate::signals::{Inherited, WATCHED};
-use crate::supervise::{self, Supervisor};
-use crate::sys::names::{put_errno_text, put_signal};
+use crate::error::{self, Error, EXIT_FAILURE};
+use crate::rt::argv::Argv;
+use crate::rt::out::{out, say};
 use crate::sys::{self, trace, Errno, Fd, Fork, SigSet, WaitStatus};
-use crate::text::{Buf, Packed};
-use crate::{exec, init, ns};
+use crate::text::Buf;
+use command as exec;
+use jobs::{Sentinel, Terminal};
+use signals::{Inherited, Relay, WATCHED};
+use supervise::Supervisor;
+
+/// The kernel's limit on nested PID namespaces (MAX_PID_NS_LEVEL).
+pub const MAX_NEST: u8 = 32;
+// The usage messages spell the limit out.
+const _: () = assert!(MAX_NEST == 32);
+
+/// What a run asks of the engine: the options of `ns-tool pid` and
+/// `ns-tool init`, as parsed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Spec {
+    /// `--init`: ns-tool stays PID 1 and runs COMMAND as PID 2.
+    pub init: bool,
+    /// `--mount-proc`: a new mount namespace with a fresh /proc.
+    pub mount_proc: bool,
+    /// `--user`: a user namespace first, mapping the caller to root.
+    pub user: bool,
+    /// `--nest N`: how many PID namespaces deep (1 to [`MAX_NEST`]).
+    pub nest: u8,
+    /// Where COMMAND starts, as an index into the arguments after the
+    /// program name; `None` runs the demonstration.
+    pub command: Option<usize>,
+    /// `--trace` (before or after the subcommand): print every system call.
+    pub trace: bool,
+    /// `--pause` (catatonit -P): run no COMMAND, reap, and exit 0 at
+    /// SIGINT or SIGTERM (with `pid`, as the namespace's PID 1).
+    pub pause: bool,
+    /// Create a PID namespace: `pid`, not `init`.
+    pub newpid: bool,
+    /// How signals and the exit status are relayed.
+    pub relay: Relay,
+}
+
+impl Default for Spec {
+    fn default() -> Self {
+        Spec {
+            init: false,
+            mount_proc: false,
+            user: false,
+            nest: 1,
+            command: None,
+            trace: false,
+            pause: false,
+            newpid: true,
+            relay: Relay::default(),
+        }
+    }
+}
+
+/// What a subcommand shows when it runs no COMMAND: its demonstration,
+/// from both sides of the fork (`ns-tool pid` has one). A type, not
+/// function pointers: the calls stay direct (those cost 80 to 230 B).
+pub trait Demo {
+    /// In the parent, once the namespace's first process is forked, with
+    /// its PID as the parent sees it.
+    fn forked(child: i32);
+    /// In the parent, once that child has ended; the exit status.
+    fn ended(child: i32, status: WaitStatus) -> Result<i32, Error>;
+    /// In the innermost child, instead of COMMAND; its exit status.
+    fn inside() -> Result<i32, Error>;
+}
 
 /// What every level of the fork chain needs to know.
 struct Plan<'a> {
-    opts: &'a PidOpts,
+    opts: &'a Spec,
     argv: &'a Argv,
     /// The signal state to give back to COMMAND.
     inherited: Inherited,
@@ -73,10 +136,10 @@ struct Job {
     sentinel: Option<Sentinel>,
 }
 
-/// Run `ns-tool pid` or `init` as process `me` (for `init`, src/lib.rs
-/// has made it a subreaper or prepared the machine); returns ns-tool's
-/// exit status (the child's).
-pub fn run(opts: &PidOpts, argv: &Argv, me: i32) -> Result<i32, Error> {
+/// Run `spec` as process `me` (for `init`, src/lib.rs has made it a
+/// subreaper or prepared the machine), showing demonstration `D` when
+/// there is no COMMAND; returns ns-tool's exit status (the child's).
+pub fn run<D: Demo>(opts: &Spec, argv: &Argv, me: i32) -> Result<i32, Error> {
     let inherited = supervise::block()?;
     let plan = Plan {
         opts,
@@ -89,13 +152,13 @@ pub fn run(opts: &PidOpts, argv: &Argv, me: i32) -> Result<i32, Error> {
         init::housekeeping();
         return Ok(init::pause(inherited.waited()));
     }
-    run_job(&plan)
+    run_job::<D>(&plan)
 }
 
 /// Create the namespace and run the job, with the terminal's job control
 /// when there is a terminal.
 #[inline(always)]
-fn run_job(plan: &Plan) -> Result<i32, Error> {
+fn run_job<D: Demo>(plan: &Plan) -> Result<i32, Error> {
     let opts = plan.opts;
     // Taken before unshare: inside a new user namespace they read as
     // the overflow ID until the maps are written.
@@ -116,14 +179,14 @@ fn run_job(plan: &Plan) -> Result<i32, Error> {
         }),
         _ => None,
     };
-    let result = namespace_and_fork(plan, ids, job.as_ref());
+    let result = namespace_and_fork::<D>(plan, ids, job.as_ref());
     if let Some(sentinel) = job.and_then(|j| j.sentinel) {
         sentinel.stop();
     }
     result
 }
 
-fn namespace_and_fork(
+fn namespace_and_fork<D: Demo>(
     plan: &Plan,
     ids: Option<(u32, u32)>,
     job: Option<&Job>,
@@ -131,7 +194,7 @@ fn namespace_and_fork(
     if plan.demo() {
         say(t!("Creating new PID namespace..."));
         // Nowhere to show the demonstration: create nothing.
-        out::stdout_result()?;
+        error::stdout_result()?;
     }
     if plan.opts.newpid {
         ns::unshare(plan.opts)?;
@@ -142,7 +205,7 @@ fn namespace_and_fork(
     if plan.demo() {
         say(t!("PID namespace created. Forking child process..."));
     }
-    fork_into_namespace(plan, 1, job)
+    fork_into_namespace::<D>(plan, 1, job)
 }
 
 /// fork(2), with advice for the failures a user can do something about.
@@ -178,7 +241,7 @@ fn failpoint(_: &Argv, _: &str) {}
 /// Fork the first process of the PID namespace at nesting `level` (1 is
 /// the one ns-tool created), then supervise it from outside. `job` is
 /// the top ns-tool's terminal and sentinel.
-fn fork_into_namespace(plan: &Plan, level: u8, job: Option<&Job>) -> Result<i32, Error> {
+fn fork_into_namespace<D: Demo>(plan: &Plan, level: u8, job: Option<&Job>) -> Result<i32, Error> {
     // The child blocks on `go` until this side writes its PID (as this
     // side sees it, four bytes): then the output keeps its order, the child
     // can name itself in traces, and a child that reads end-of-file
@@ -194,7 +257,7 @@ fn fork_into_namespace(plan: &Plan, level: u8, job: Option<&Job>) -> Result<i32,
             if lead {
                 let _ = sys::setpgid(0, 0);
             }
-            let code = in_namespace(plan, level, go).unwrap_or_else(|e| e.report());
+            let code = in_namespace::<D>(plan, level, go).unwrap_or_else(|e| e.report());
             // Never return into the parent's code path.
             sys::exit_group(code)
         }
@@ -217,7 +280,7 @@ fn fork_into_namespace(plan: &Plan, level: u8, job: Option<&Job>) -> Result<i32,
         }
     }
     if plan.demo() && top {
-        parent_report(child);
+        D::forked(child);
     }
     failpoint(plan.argv, "parent-panic");
     // Whatever happened to our output, release the child. Our own read end
@@ -251,7 +314,7 @@ fn fork_into_namespace(plan: &Plan, level: u8, job: Option<&Job>) -> Result<i32,
     }
     let status = status?;
     if plan.demo() && top {
-        return parent_done(child, status);
+        return D::ended(child, status);
     }
     let code = supervise::exit_code(status, plan.what(), sup.escalated);
     Ok(if top {
@@ -263,7 +326,7 @@ fn fork_into_namespace(plan: &Plan, level: u8, job: Option<&Job>) -> Result<i32,
 
 /// The child's side: arm the parent-death signal, wait for the go-ahead,
 /// then go one level deeper or do the job.
-fn in_namespace(plan: &Plan, level: u8, go: Fd) -> Result<i32, Error> {
+fn in_namespace<D: Demo>(plan: &Plan, level: u8, go: Fd) -> Result<i32, Error> {
     sys::set_pdeathsig(SIGKILL).map_err(Error::ctx(t!("prctl(PR_SET_PDEATHSIG)")))?;
     let mut outer = [0u8; 4];
     if sys::read_full(go.raw(), &mut outer).map_err(Error::ctx(t!("read(pipe)")))? < outer.len() {
@@ -294,7 +357,7 @@ fn in_namespace(plan: &Plan, level: u8, go: Fd) -> Result<i32, Error> {
                 t!("PID namespaces nest at most 32 deep, counting any ns-tool already runs in"),
             )
         })?;
-        return fork_into_namespace(plan, level + 1, None);
+        return fork_into_namespace::<D>(plan, level + 1, None);
     }
     if plan.opts.mount_proc {
         ns::mount_proc()?;
@@ -316,7 +379,7 @@ fn in_namespace(plan: &Plan, level: u8, go: Fd) -> Result<i32, Error> {
     }
     supervise::restore(&plan.inherited)?;
     match plan.opts.command {
-        None => demo(),
+        None => D::inside(),
         Some(at) => Err(exec::exec(plan.argv, at)),
     }
 }
@@ -336,163 +399,4 @@ fn init(plan: &Plan, command: i32) -> Result<i32, Error> {
     sup.reap_all = true;
     let status = sup.run()?;
     Ok(supervise::exit_code(status, plan.what(), false))
-}
-
-fn parent_report(child: i32) {
-    out(|b| {
-        b.p(t!("Parent: spawned child with PID "))
-            .dec(child.into())
-            .p(t!(" (in parent namespace)"));
-    });
-    say_link(t!("Parent: PID namespace: "), c"/proc/self/ns/pid");
-    say_link(
-        t!("Parent: PID namespace for children: "),
-        c"/proc/self/ns/pid_for_children",
-    );
-}
-
-fn parent_done(child: i32, status: WaitStatus) -> Result<i32, Error> {
-    let (code, what) = match status {
-        WaitStatus::Exited(code) => (i32::from(code), None),
-        WaitStatus::Signaled(sig) => (128 + i32::from(sig), Some(u32::from(sig))),
-        WaitStatus::Stopped(_) | WaitStatus::Other(_) => (EXIT_FAILURE, Some(0)),
-    };
-    out(|b| {
-        b.p(t!("Parent: child ")).dec(child.into());
-        match what {
-            None => {
-                b.p(t!(" exited with status ")).dec(code.into());
-            }
-            Some(0) => {
-                b.p(t!(" ended in an unexpected state"));
-            }
-            Some(sig) => {
-                b.p(t!(" was killed by signal "))
-                    .udec(sig.into())
-                    .p(t!(" ("));
-                match sys::names::signal(sig) {
-                    Some(_) => put_signal(b, sig),
-                    None => {
-                        b.p(t!("unknown"));
-                    }
-                }
-                b.byte(b')');
-            }
-        }
-    });
-    out::stdout_result().map(|()| code)
-}
-
-/// The demonstration, as PID 1 of the innermost namespace.
-fn demo() -> Result<i32, Error> {
-    let pid = sys::getpid();
-    let ppid = sys::getppid();
-    say(t!(""));
-    say(t!("=== Inside PID Namespace ==="));
-    out(|b| {
-        b.p(t!("PID inside namespace: ")).dec(pid.into());
-    });
-    out(|b| {
-        b.p(t!("Parent PID inside namespace: ")).dec(ppid.into());
-    });
-    let ok = pid == 1;
-    if ok {
-        say(t!("Success! We are PID 1 in the new namespace"));
-    } else {
-        out::err(|b| {
-            b.p(t!(
-                "ns-tool: expected PID 1 inside the new namespace, got PID "
-            ))
-            .dec(pid.into());
-        });
-    }
-    say_link(t!("PID namespace: "), c"/proc/self/ns/pid");
-    out(nspid);
-    say(t!(""));
-    say(t!("You can verify isolation by checking /proc:"));
-    say(t!("  - /proc/self/status | grep NSpid"));
-    say(t!("  - ls /proc (shows only processes in this namespace)"));
-    say(t!("==========================="));
-    say(t!(""));
-    out::stdout_result().map(|()| if ok { 0 } else { EXIT_FAILURE })
-}
-
-/// One line: `label` and a symbolic link's target (a function of its own,
-/// for size: three lines are built so).
-fn say_link(label: Packed, path: &CStr) {
-    out(|b| link(b.p(label), path));
-}
-
-/// Write a symbolic link's target, or why it could not be read.
-fn link(b: &mut Buf, path: &CStr) {
-    let mut buf = [0u8; 64];
-    match sys::readlink(path, &mut buf) {
-        Ok(n) => {
-            b.esc(&buf[..n]);
-        }
-        Err(e) => {
-            b.p(t!("unavailable ("));
-            put_errno_text(b, e);
-            b.byte(b')');
-        }
-    }
-}
-
-/// Write the `NSpid:` line of /proc/self/status: this process's PID in
-/// each PID namespace it belongs to, outermost first.
-fn nspid(b: &mut Buf) {
-    let mut status = [0u8; 4096];
-    let got = sys::open(c"/proc/self/status", O_RDONLY | O_CLOEXEC)
-        .and_then(|fd| sys::read_full(fd.raw(), &mut status));
-    match got.and_then(|n| status_field(&status[..n], b"NSpid:").ok_or(Errno::ENOENT)) {
-        Ok(line) => {
-            b.esc(line);
-        }
-        Err(e) => {
-            b.p(t!("NSpid: unavailable (/proc/self/status: "));
-            put_errno_text(b, e);
-            b.byte(b')');
-        }
-    }
-}
-
-/// The whole line of a `/proc/<pid>/status` text that starts with `key`
-/// (e.g. `b"NSpid:"`), without its newline.
-pub fn status_field<'a>(status: &'a [u8], key: &[u8]) -> Option<&'a [u8]> {
-    status
-        .split(|&b| b == b'\n')
-        .find(|line| line.starts_with(key))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    const STATUS: &[u8] =
-        b"Name:\tns-tool\nTgid:\t4243\nPid:\t4243\nPPid:\t0\nNSpid:\t4243\t1\nNSsid:\t1\n";
-
-    #[test]
-    fn finds_nspid_line() {
-        assert_eq!(
-            status_field(STATUS, b"NSpid:"),
-            Some(&b"NSpid:\t4243\t1"[..])
-        );
-        assert_eq!(status_field(STATUS, b"PPid:"), Some(&b"PPid:\t0"[..]));
-    }
-
-    #[test]
-    fn missing_field_is_none() {
-        assert_eq!(status_field(b"Name:\tx\n", b"NSpid:"), None);
-        assert_eq!(status_field(b"", b"NSpid:"), None);
-    }
-
-    #[test]
-    fn a_link_that_cannot_be_read_says_why() {
-        let mut b = Buf::new();
-        link(&mut b, c"/nonexistent/ns/pid");
-        assert_eq!(
-            b.as_bytes(),
-            b"unavailable (No such file or directory (ENOENT))"
-        );
-    }
 }

@@ -1,8 +1,9 @@
 //! `ns-tool init`: be COMMAND's init without creating a namespace, as
 //! tini, dumb-init and catatonit are: PID 1 of a container or a VM, or,
-//! anywhere else, a child subreaper that orphans come to. It runs on
-//! `pid`'s engine (src/pid.rs) without the unshare; this file holds what
-//! only an init does:
+//! anywhere else, a child subreaper that orphans come to. It runs on the
+//! engine (src/engine/) without the unshare; this file holds what only a
+//! machine's init does, steps 1 and 4 (steps 2 and 3, and `--pause`, are
+//! the engine's: src/engine/init.rs):
 //!
 //! 1. Not PID 1: PR_SET_CHILD_SUBREAPER. PID 1 of the machine (the first
 //!    PID namespace, e.g. booted with `rdinit=/ns-tool`): mount /proc,
@@ -18,15 +19,49 @@
 
 use core::ffi::CStr;
 
-use linux_raw_sys::general::{
-    __WALL, MS_NODEV, MS_NOEXEC, MS_NOSUID, O_PATH, O_RDWR, SIGCHLD, SIGINT, SIGTERM, WNOHANG,
+use linux_raw_sys::general::{MS_NODEV, MS_NOEXEC, MS_NOSUID, O_PATH, O_RDWR};
+
+use super::pid::parse_run;
+use crate::cli::{Command, Cursor, Opts, Usage, EXIT_ZERO, GROUP, HELP_OPT, PAUSE, REWRITE, SUBREAPER, TRACE};
+use crate::error::Error;
+use crate::rt::out;
+use crate::sys;
+use crate::text::Packed;
+
+/// Help for `ns-tool init --help`.
+pub const HELP: Packed = t!("Usage: ns-tool init [OPTIONS] [--] COMMAND [ARGS...]
+
+Be COMMAND's init without a new namespace: PID 1 of a container or VM,
+else a subreaper. Signals are passed on once, orphans reaped; the exit
+status is COMMAND's. A machine's PID 1 also mounts /proc, /sys and /dev,
+and powers off at the end (docs/init.md).
+
+Options:
+  -g, --group        signal COMMAND's process group (tini -g)
+  -e, --exit-zero N  exit 0 when COMMAND exits N (tini -e)
+  -r, --rewrite S:T  pass signal S on as T; T 0 drops it (dumb-init -r)
+  -P, --pause        run nothing; exit 0 on SIGINT/SIGTERM (catatonit -P)
+  -s, --subreaper    accepted (tini -s)
+  --trace            print every system call on stderr
+");
+
+/// `init`'s options: tini's, dumb-init's and catatonit's, in ns-tool's
+/// spelling (HELP_INIT says which is which).
+pub const OPTS: Opts = Opts {
+    names: t!("-h --help
+--trace
+-g --group
+-e --exit-zero
+-r --rewrite
+-P --pause
+-s --subreaper"),
+    ids: &[HELP_OPT, TRACE, GROUP, EXIT_ZERO, REWRITE, PAUSE, SUBREAPER],
 };
 
-use crate::argv::Argv;
-use crate::error::Error;
-use crate::out;
-use crate::sys::{self, SigSet};
-use crate::text::Buf;
+/// `init [OPTIONS] [--] COMMAND [ARGS...]`: on the engine, as `pid`.
+pub fn parse(args: Cursor<'_>, trace: bool) -> Result<Command, Usage<'_>> {
+    parse_run(args, trace, true)
+}
 
 /// The inode of the first PID namespace (PROC_PID_INIT_INO).
 const FIRST_PID_NS: &[u8; 16] = b"pid:[4026531836]";
@@ -81,49 +116,6 @@ fn mount_missing(probe: &CStr, dir: &'static CStr, fstype: &CStr, flags: u32) {
     let _ = sys::mkdir(dir);
     if let Err(e) = sys::mount(Some(fstype), dir, Some(fstype), flags) {
         Error::sys(t!("mount"), e).with_arg(dir.to_bytes()).report();
-    }
-}
-
-/// Step 3, in ns-tool once COMMAND has what it inherits.
-pub fn housekeeping() {
-    let _ = sys::chdir(c"/");
-    let _ = sys::close_from(3);
-}
-
-/// `--pause`: run nothing; reap whatever ends up here, and exit 0 at
-/// SIGINT or SIGTERM, as catatonit -P does for a pod's infra container.
-pub fn pause(waited: SigSet) -> i32 {
-    loop {
-        // With no timeout it fails only with EINTR: wait again.
-        let Ok(info) = sys::sigwait(&waited, None) else {
-            continue;
-        };
-        match info.sig {
-            SIGINT | SIGTERM => return 0,
-            SIGCHLD => while let Ok((1.., _)) = sys::wait4(-1, WNOHANG | __WALL) {},
-            _ => {}
-        }
-    }
-}
-
-/// systemd's socket activation passes sockets "for" the PID in
-/// LISTEN_PID: if that is ns-tool, make it COMMAND (as catatonit does), or
-/// sd_listen_fds() there finds none. In the child, before exec; `entry`
-/// holds the new variable until then.
-pub fn listen_pid(argv: &Argv, entry: &mut Buf) {
-    let Some((at, value)) = argv.env_at(b"LISTEN_PID") else {
-        return;
-    };
-    // `entry` holds the parent's PID to compare, then the new variable.
-    if value != entry.dec(sys::getppid().into()).as_bytes() {
-        return;
-    }
-    *entry = Buf::new();
-    entry.p(t!("LISTEN_PID=")).dec(sys::getpid().into());
-    if let Some(entry) = entry.c_str() {
-        // SAFETY: `at` is LISTEN_PID's entry; `entry` lives in the
-        // caller's frame, which execs.
-        unsafe { argv.set_env(at, entry) };
     }
 }
 

@@ -7,8 +7,8 @@ use core::ffi::CStr;
 
 use linux_raw_sys::general::{O_CLOEXEC, O_DIRECTORY, O_PATH, O_RDONLY};
 
-use crate::argv::Argv;
 use crate::error::Error;
+use crate::rt::argv::Argv;
 use crate::sys::{self, Errno};
 
 /// Exit status when COMMAND is not found.
@@ -211,7 +211,7 @@ mod tests {
 
     #[test]
     fn missing_command_is_127_and_says_so() {
-        let argv = crate::argv::tests::argv(
+        let argv = crate::rt::argv::tests::argv(
             &["ns-tool", "no-such-cmd-xyz"],
             &["PATH=/nonexistent:/also-not"],
         );
@@ -231,7 +231,7 @@ mod tests {
         let file = dir.join("plain");
         std::fs::write(&file, "not a program").unwrap();
         let path = std::format!("PATH={}", dir.display());
-        let argv = crate::argv::tests::argv(&["ns-tool", "plain"], &[&path]);
+        let argv = crate::rt::argv::tests::argv(&["ns-tool", "plain"], &[&path]);
         let e = exec(&argv, 0);
         std::fs::remove_dir_all(&dir).unwrap();
         assert_eq!(e.errno(), Errno::EACCES);
@@ -241,7 +241,7 @@ mod tests {
 
     #[test]
     fn directory_is_126_and_named_so() {
-        let argv = crate::argv::tests::argv(&["ns-tool", "/tmp"], &[]);
+        let argv = crate::rt::argv::tests::argv(&["ns-tool", "/tmp"], &[]);
         let e = exec(&argv, 0);
         assert_eq!(e.exit_code(), EXIT_CANNOT_RUN);
         assert_eq!(

@@ -8,14 +8,14 @@ use linux_raw_sys::general::{
     O_CLOEXEC, O_WRONLY,
 };
 
-use crate::args::PidOpts;
+use super::Spec;
 use crate::error::Error;
 use crate::sys::{self, Errno};
 use crate::text::{Buf, Packed};
 
 /// The namespaces one unshare(2) call creates, and the call as the error
 /// line names it.
-pub fn unshare_flags(opts: &PidOpts) -> (u32, Packed) {
+pub fn unshare_flags(opts: &Spec) -> (u32, Packed) {
     match (opts.user, opts.mount_proc) {
         (false, false) => (CLONE_NEWPID, t!("unshare(CLONE_NEWPID)")),
         (false, true) => (
@@ -35,7 +35,7 @@ pub fn unshare_flags(opts: &PidOpts) -> (u32, Packed) {
 
 /// unshare(2) the namespaces `opts` ask for, with advice for the usual
 /// failures.
-pub fn unshare(opts: &PidOpts) -> Result<(), Error> {
+pub fn unshare(opts: &Spec) -> Result<(), Error> {
     let (flags, call) = unshare_flags(opts);
     let eperm = if opts.user {
         t!(
@@ -117,7 +117,7 @@ mod tests {
 
     #[test]
     fn flags_follow_the_options() {
-        let mut o = PidOpts::default();
+        let mut o = Spec::default();
         assert_eq!(
             unshare_flags(&o),
             (CLONE_NEWPID, t!("unshare(CLONE_NEWPID)"))
