@@ -90,6 +90,7 @@ fn host_column_matches_the_sc_crate() {
         ("mkdirat", sc::nr::MKDIRAT),
         ("sync", sc::nr::SYNC),
         ("reboot", sc::nr::REBOOT),
+        ("capget", sc::nr::CAPGET),
     ]
     .into();
     let rows = table();

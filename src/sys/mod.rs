@@ -94,6 +94,9 @@ pub enum Arg {
     Timeout,
     /// The siginfo handed to rt_sigqueueinfo.
     Queued,
+    /// capget's data, as it filled it: `{effective, permitted,
+    /// inheritable}`, 64-bit masks.
+    Caps,
 }
 
 /// How `--trace` shows a result.

@@ -213,7 +213,7 @@ pub fn put_enum(b: &mut Buf, value: u64, table: Names) {
 names! {
     /// The `CLONE_NEW*` flags, in the order a trace names them.
     CLONE: g::CLONE_NEWUSER, g::CLONE_NEWPID, g::CLONE_NEWNS, g::CLONE_NEWUTS, g::CLONE_NEWIPC,
-        g::CLONE_NEWNET, g::CLONE_NEWCGROUP;
+        g::CLONE_NEWNET, g::CLONE_NEWCGROUP, g::CLONE_NEWTIME;
     /// wait4's options.
     WAIT: g::WNOHANG, g::WUNTRACED, g::__WALL;
     /// openat's and pipe2's flags.

@@ -89,6 +89,7 @@ rows! {
     sync: "init on a bare machine: flush disks",
     reboot: "init on a bare machine: power off",
     exit_group: "exit",
+    capget: "check-caps: the effective capabilities",
 }
 
 /// Every row's `name\npurpose\n`, in order, packed (build/pack.rs).

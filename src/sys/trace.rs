@@ -259,6 +259,19 @@ unsafe fn arg(b: &mut Buf, kind: Arg, a: &[usize; 6], v: usize, ok: Option<usize
                     .dec((*info.add(6)).into())
                     .byte(b'}');
             }
+            // Effective, permitted, inheritable: each mask from its two
+            // 32-bit halves.
+            Arg::Caps => {
+                let d = v as *const u32;
+                b.byte(b'{');
+                for i in 0..3 {
+                    if i > 0 {
+                        b.p(t!(", "));
+                    }
+                    b.hex(u64::from(*d.add(i)) | u64::from(*d.add(i + 3)) << 32);
+                }
+                b.byte(b'}');
+            }
         }
     }
 }
