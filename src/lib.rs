@@ -22,7 +22,7 @@ pub mod rt;
 pub mod sys;
 
 use cli::Command;
-use cmd::{init, pid, syscalls, HELP};
+use cmd::{check_caps, init, pid, syscalls, HELP};
 use error::EXIT_USAGE;
 use rt::{argv, out};
 use text::Packed;
@@ -37,15 +37,14 @@ run it as yourself with --user\n");
 /// Run ns-tool with this process's command line; returns the exit status.
 pub fn main(argv: &argv::Argv) -> i32 {
     let parsed = cmd::parse(argv);
-    let (init, pid) = match &parsed {
-        Ok(Command::Run(opts)) => {
-            if opts.trace {
-                sys::trace::enable();
-            }
-            (!opts.newpid, opts.newpid)
-        }
-        _ => (false, false),
+    let (init, pid, trace) = match parsed {
+        Ok(Command::Run(opts)) => (!opts.newpid, opts.newpid, opts.trace),
+        Ok(Command::CheckCaps(trace)) => (false, false, trace),
+        _ => (false, false, false),
     };
+    if trace {
+        sys::trace::enable();
+    }
     // Who am I: the trace labels every line with it, and the loop tells
     // its own signals from others by it.
     let me = sys::getpid();
@@ -79,6 +78,7 @@ pub fn main(argv: &argv::Argv) -> i32 {
             .map(|()| 0)
             .map_err(error::Error::ctx(error::WRITE_STDOUT)),
         Ok(Command::Run(opts)) => pid::run(&opts, argv, me),
+        Ok(Command::CheckCaps(_)) => check_caps::run(),
     };
     // Not even on an error.
     let code = result.unwrap_or_else(|e| e.report());

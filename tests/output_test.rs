@@ -176,6 +176,8 @@ fn corpus(tmp: &Path) -> Vec<Case> {
         case("help-syscalls", &["help", "syscalls"]),
         case("pid-help", &["pid", "--help"]),
         case("syscalls-help", &["syscalls", "--help"]),
+        case("help-check-caps", &["help", "check-caps"]),
+        case("check-caps-help", &["check-caps", "--help"]),
         case("version-long", &["--version"]),
         case("version-short", &["-V"]),
         // The syscall tables.
@@ -192,6 +194,10 @@ fn corpus(tmp: &Path) -> Vec<Case> {
         bytes("usage-unknown-command-control", &[b"a\x1b[31mred\x01"]),
         case("usage-unknown-option", &["--frobnicate"]),
         case("usage-pid-unknown-option", &["pid", "--frobnicate"]),
+        case(
+            "usage-check-caps-unknown-option",
+            &["check-caps", "--frobnicate"],
+        ),
         case(
             "usage-syscalls-unknown-option",
             &["syscalls", "--frobnicate"],

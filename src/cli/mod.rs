@@ -22,6 +22,8 @@ pub enum Command {
     Run(Spec),
     /// Print the table of system calls ns-tool makes.
     Syscalls(Arch),
+    /// `check-caps`: what this process may do; `--trace` if true.
+    CheckCaps(bool),
 }
 
 /// Which architectures `ns-tool syscalls` shows.

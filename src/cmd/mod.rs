@@ -43,13 +43,14 @@ commands! {
     0 "pid" => pid,
     1 "init" => init,
     2 "syscalls" => syscalls,
+    3 "check-caps" => check_caps,
 }
 
 /// The subcommands' names, one a line (the line is its id above), then
 /// the options that come before a subcommand and stand in its place.
 const NAMES: Opts = Opts {
-    names: t!("pid\ninit\nsyscalls\n-h --help help\n-V --version\n--trace"),
-    ids: &[0, 1, 2, TOP_HELP, VERSION, TOP_TRACE],
+    names: t!("pid\ninit\nsyscalls\ncheck-caps\n-h --help help\n-V --version\n--trace"),
+    ids: &[0, 1, 2, 3, TOP_HELP, VERSION, TOP_TRACE],
 };
 const TOP_HELP: u8 = 0x40;
 const VERSION: u8 = 0x41;
@@ -66,6 +67,7 @@ Commands:
   pid       a PID namespace: the demonstration, or run a program as its PID 1
   init      be the PID 1 of a container or VM (as tini, dumb-init, catatonit)
   syscalls  the system calls ns-tool makes, numbered for x86_64 and aarch64
+  check-caps  what this process may do, root or not
   help CMD  a command's help
 
 Options:
@@ -133,6 +135,23 @@ mod tests {
             Ok(Command::Run(opts)) => opts,
             other => panic!("{args:?}: {other:?}"),
         }
+    }
+
+    #[test]
+    fn check_caps_command() {
+        assert_eq!(p(&["check-caps"]), Ok(Command::CheckCaps(false)));
+        assert_eq!(p(&["--trace", "check-caps"]), Ok(Command::CheckCaps(true)));
+        assert_eq!(p(&["check-caps", "--trace"]), Ok(Command::CheckCaps(true)));
+        assert_eq!(
+            p(&["check-caps", "-h"]),
+            Ok(Command::Help(check_caps::HELP))
+        );
+        assert_eq!(
+            p(&["help", "check-caps"]),
+            Ok(Command::Help(check_caps::HELP))
+        );
+        assert!(p(&["check-caps", "x"]).is_err());
+        assert!(p(&["check-caps", "--arch", "x86_64"]).is_err());
     }
 
     #[test]

@@ -4,7 +4,8 @@
 //! output is a Markdown table; docs/syscalls.md holds a copy that a test
 //! keeps equal.
 
-use crate::cli::{find, Arch, Command, Cursor, Next, Opts, Usage, Wrong, ARCH, HELP_OPT};
+use super::check_caps;
+use crate::cli::{find, Arch, Command, Cursor, Next, Opts, Usage, Wrong, ARCH, HELP_OPT, TRACE};
 use crate::sys::rows::ALL;
 use crate::sys::{Errno, NONE};
 use crate::text::{Buf, Packed};
@@ -29,12 +30,27 @@ const ARCHES: Opts = Opts {
 };
 
 /// `syscalls [--arch x86_64|aarch64|all]`.
-pub fn parse(mut args: Cursor<'_>, _trace: bool) -> Result<Command, Usage<'_>> {
+pub fn parse(args: Cursor<'_>, trace: bool) -> Result<Command, Usage<'_>> {
+    options(args, trace, false)
+}
+
+/// The loop for a subcommand of options and no other words: `syscalls`,
+/// or with `caps`, `check-caps [--trace]`. One loop for both: measured
+/// 48 B smaller than two.
+#[inline(never)]
+pub fn options(mut args: Cursor<'_>, mut trace: bool, caps: bool) -> Result<Command, Usage<'_>> {
+    let (table, cmd, help) = if caps {
+        (&check_caps::OPTS, "check-caps", check_caps::HELP)
+    } else {
+        (&OPTS, "syscalls", HELP)
+    };
     let mut arch = Arch::All;
     let (what, word) = loop {
-        match args.option(&OPTS) {
+        match args.option(table) {
+            Next::End if caps => return Ok(Command::CheckCaps(trace)),
             Next::End => return Ok(Command::Syscalls(arch)),
-            Next::Opt(HELP_OPT, _) => return Ok(Command::Help(HELP)),
+            Next::Opt(HELP_OPT, _) => return Ok(Command::Help(help)),
+            Next::Opt(TRACE, _) => trace = true,
             Next::Opt(_, value) => {
                 let value = value.unwrap_or(b"");
                 arch = match find(value, &ARCHES).map(|(id, _)| id) {
@@ -49,7 +65,7 @@ pub fn parse(mut args: Cursor<'_>, _trace: bool) -> Result<Command, Usage<'_>> {
             Next::Word(_, a) => break (Wrong::UnexpectedArgument, a),
         }
     };
-    Err(Usage::new(what, "syscalls", word))
+    Err(Usage::new(what, cmd, word))
 }
 
 /// The table for `arch`, one line per row through `line` (which ends it).
