@@ -147,6 +147,63 @@ pub fn readlink(path: &CStr, buf: &mut [u8]) -> Result<usize, Errno> {
     }
 }
 
+static READLINKAT_IN: Call = Call {
+    sys: rows::readlinkat,
+    args: args!(Int, Str, Got, Int),
+    ret: Ret::Int,
+};
+
+/// [readlinkat(2)]: as [`readlink`], for `name` in directory `dir` (the
+/// directory stays the one opened, whatever happens to its path).
+///
+/// Syscall number: x86_64 267, aarch64 78.
+///
+/// Errors: `ENOENT` (e.g. a /proc/PID/ns link of a process that has
+/// exited), `EACCES`.
+///
+/// [readlinkat(2)]: https://man7.org/linux/man-pages/man2/readlinkat.2.html
+pub fn readlink_in(dir: &Fd, name: &CStr, buf: &mut [u8]) -> Result<usize, Errno> {
+    // SAFETY: `name` is NUL-terminated; `buf` is live and writable.
+    unsafe {
+        call(
+            &READLINKAT_IN,
+            [
+                int(dir.0),
+                name.as_ptr() as usize,
+                buf.as_mut_ptr() as usize,
+                buf.len(),
+                0,
+                0,
+            ],
+        )
+    }
+}
+
+static GETDENTS64: Call = Call {
+    sys: rows::getdents64,
+    args: args!(Int, Skip, Int),
+    ret: Ret::Int,
+};
+
+/// [getdents64(2)]: fill `buf` with the next `struct linux_dirent64`
+/// records of directory `dir`; returns how many bytes, 0 at the end.
+///
+/// Syscall number: x86_64 217, aarch64 61.
+///
+/// Errors: `ENOTDIR`, `EINVAL` (`buf` too small for the next record),
+/// `ENOENT` (the directory was removed).
+///
+/// [getdents64(2)]: https://man7.org/linux/man-pages/man2/getdents64.2.html
+pub fn getdents64(dir: &Fd, buf: &mut [u8]) -> Result<usize, Errno> {
+    // SAFETY: the pointer and length describe a live, writable byte slice.
+    unsafe {
+        call(
+            &GETDENTS64,
+            [int(dir.0), buf.as_mut_ptr() as usize, buf.len(), 0, 0, 0],
+        )
+    }
+}
+
 static PIPE2: Call = Call {
     sys: rows::pipe2,
     args: args!(Fds, OpenFlags),
