@@ -39,7 +39,7 @@ pub fn main(argv: &argv::Argv) -> i32 {
     let parsed = cmd::parse(argv);
     let (init, pid, trace) = match parsed {
         Ok(Command::Run(opts)) => (!opts.newpid, opts.newpid, opts.trace),
-        Ok(Command::CheckCaps(trace)) => (false, false, trace),
+        Ok(Command::CheckCaps(trace) | Command::Proc(trace, _)) => (false, false, trace),
         _ => (false, false, false),
     };
     if trace {
@@ -79,6 +79,7 @@ pub fn main(argv: &argv::Argv) -> i32 {
             .map_err(error::Error::ctx(error::WRITE_STDOUT)),
         Ok(Command::Run(opts)) => pid::run(&opts, argv, me),
         Ok(Command::CheckCaps(_)) => check_caps::run(),
+        Ok(Command::Proc(_, pids)) => cmd::proc::run(pids),
     };
     // Not even on an error.
     let code = result.unwrap_or_else(|e| e.report());

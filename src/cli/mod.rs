@@ -24,6 +24,8 @@ pub enum Command {
     Syscalls(Arch),
     /// `check-caps`: what this process may do; `--trace` if true.
     CheckCaps(bool),
+    /// `proc`: `--trace` if true; the PID and `--compare`'s (0: none).
+    Proc(bool, [u32; 2]),
 }
 
 /// Which architectures `ns-tool syscalls` shows.

@@ -50,6 +50,8 @@ pub enum Wrong {
     BadRewrite,
     /// `--pause` and a COMMAND.
     PauseWithCommand,
+    /// `proc --pid` or `--compare` with a value that is not a PID.
+    BadPid,
     /// Nothing (while parsing; never in a Usage).
     NoError,
 }
@@ -61,7 +63,7 @@ const WORD: u8 = 2;
 
 /// Each [`Wrong`]'s message (what was wrong, and what to do), with
 /// [`CMD`] and [`WORD`] where those go.
-const MESSAGES: [Packed; 15] = [
+const MESSAGES: [Packed; 16] = [
     t!("missing command; run 'ns-tool --help' for usage"),
     t!("unknown command '\x02'; run 'ns-tool --help' for the list of commands"),
     t!("unknown option '\x02'; run 'ns-tool --help' for usage"),
@@ -86,6 +88,7 @@ const MESSAGES: [Packed; 15] = [
     not '\x02'"
     ),
     t!("\x01: --pause runs no COMMAND; give one or the other"),
+    t!("proc: --pid and --compare take a process ID, not '\x02'"),
 ];
 
 impl<'a> Usage<'a> {

@@ -28,7 +28,7 @@ pub(super) const OPTS: Opts = Opts {
 /// `check-caps [--trace]`: options and no other words, read by the loop
 /// `syscalls` has too.
 pub fn parse(args: Cursor<'_>, trace: bool) -> Result<Command, Usage<'_>> {
-    super::syscalls::options(args, trace, true)
+    super::syscalls::options(args, trace, 1)
 }
 
 /// The namespace types, as /proc/self/ns names them, each as its line

@@ -44,13 +44,14 @@ commands! {
     1 "init" => init,
     2 "syscalls" => syscalls,
     3 "check-caps" => check_caps,
+    4 "proc" => proc,
 }
 
 /// The subcommands' names, one a line (the line is its id above), then
 /// the options that come before a subcommand and stand in its place.
 const NAMES: Opts = Opts {
-    names: t!("pid\ninit\nsyscalls\ncheck-caps\n-h --help help\n-V --version\n--trace"),
-    ids: &[0, 1, 2, 3, TOP_HELP, VERSION, TOP_TRACE],
+    names: t!("pid\ninit\nsyscalls\ncheck-caps\nproc\n-h --help help\n-V --version\n--trace"),
+    ids: &[0, 1, 2, 3, 4, TOP_HELP, VERSION, TOP_TRACE],
 };
 const TOP_HELP: u8 = 0x40;
 const VERSION: u8 = 0x41;
@@ -68,6 +69,7 @@ Commands:
   init      be the PID 1 of a container or VM (as tini, dumb-init, catatonit)
   syscalls  the system calls ns-tool makes, numbered for x86_64 and aarch64
   check-caps  what this process may do, root or not
+  proc      every namespace of a process, or which two share
   help CMD  a command's help
 
 Options:

@@ -133,9 +133,10 @@ pub fn signal_number(word: &[u8]) -> Option<u32> {
     number(word).filter(|&n| n <= 64)
 }
 
-/// A decimal number of at most three digits.
+/// A decimal number of at most seven digits (a PID: PID_MAX_LIMIT is
+/// 4194304); callers check the range.
 pub fn number(digits: &[u8]) -> Option<u32> {
-    if digits.is_empty() || digits.len() > 3 {
+    if digits.is_empty() || digits.len() > 7 {
         return None;
     }
     digits.iter().try_fold(0, |n, &d| {
