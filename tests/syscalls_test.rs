@@ -73,6 +73,7 @@ fn host_column_matches_the_sc_crate() {
         ("openat", sc::nr::OPENAT),
         ("close", sc::nr::CLOSE),
         ("readlinkat", sc::nr::READLINKAT),
+        ("getdents64", sc::nr::GETDENTS64),
         ("prctl", sc::nr::PRCTL),
         ("mount", sc::nr::MOUNT),
         ("execve", sc::nr::EXECVE),
