@@ -176,6 +176,8 @@ fn corpus(tmp: &Path) -> Vec<Case> {
         case("help-syscalls", &["help", "syscalls"]),
         case("pid-help", &["pid", "--help"]),
         case("syscalls-help", &["syscalls", "--help"]),
+        case("help-proc", &["help", "proc"]),
+        case("proc-help", &["proc", "--help"]),
         case("help-check-caps", &["help", "check-caps"]),
         case("check-caps-help", &["check-caps", "--help"]),
         case("version-long", &["--version"]),
@@ -214,6 +216,13 @@ fn corpus(tmp: &Path) -> Vec<Case> {
         case("usage-bad-arch", &["syscalls", "--arch", "mips"]),
         case("usage-arch-missing", &["syscalls", "--arch"]),
         case("usage-syscalls-stray-word", &["syscalls", "extra"]),
+        case("usage-proc-pid-0", &["proc", "--pid", "0"]),
+        case("usage-proc-pid-x", &["proc", "--pid=x"]),
+        case("usage-proc-pid-too-big", &["proc", "--pid", "99999999"]),
+        case("usage-proc-compare-minus-1", &["proc", "--compare", "-1"]),
+        case("usage-proc-pid-missing", &["proc", "--pid"]),
+        case("usage-proc-stray-word", &["proc", "1"]),
+        case("usage-proc-unknown-option", &["proc", "--frobnicate"]),
         // COMMAND: its status, and every way exec fails.
         case("command-exit-7", &["pid", "--", "sh", "-c", "exit 7"]),
         case(
