@@ -24,9 +24,11 @@ pub const HELP: Packed = t!("Usage: ns-tool proc [--pid PID] [--compare PID2]
 PID's namespaces (default: its own); --compare marks each same or not.
 ");
 
-/// `--pid` and `--compare`: ids that take a value.
-pub(super) const PID: u8 = 12 | crate::cli::VALUE;
-pub(super) const COMPARE: u8 = 13 | crate::cli::VALUE;
+/// `--pid` and `--compare`: ids that take a value; the low bit is the
+/// PID's place in `Command::Proc` (syscalls' loop reads it so).
+const PID: u8 = 12 | crate::cli::VALUE;
+const COMPARE: u8 = 13 | crate::cli::VALUE;
+const _: () = assert!(PID & 1 == 0 && COMPARE & 1 == 1);
 
 pub(super) const OPTS: Opts = Opts {
     names: t!("-h --help\n--trace\n--pid\n--compare"),

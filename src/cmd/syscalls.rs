@@ -6,7 +6,7 @@
 
 use super::{check_caps, proc};
 use crate::cli::{find, Arch, Command, Cursor, Next, Opts, Usage, Wrong, ARCH, HELP_OPT, TRACE};
-use crate::engine::signals::number;
+use crate::engine::signals::number_of;
 use crate::sys::rows::ALL;
 use crate::sys::{Errno, NONE};
 use crate::text::{Buf, Packed};
@@ -61,10 +61,11 @@ pub fn options(mut args: Cursor<'_>, mut trace: bool, which: u8) -> Result<Comma
             // A PID: its digits, not 0 (that would be ns-tool's own).
             Next::Opt(id, value) if id != ARCH => {
                 let value = value.unwrap_or(b"");
-                match number(value).filter(|&n| n > 0) {
-                    Some(n) => pids[usize::from(id == proc::COMPARE)] = n,
-                    None => break (Wrong::BadPid, value),
-                }
+                let Some(n @ 1..) = number_of(value, 7) else {
+                    break (Wrong::BadPid, value);
+                };
+                // --pid's id is even, --compare's odd.
+                pids[usize::from(id & 1)] = n;
             }
             Next::Opt(_, value) => {
                 let value = value.unwrap_or(b"");

@@ -133,10 +133,15 @@ pub fn signal_number(word: &[u8]) -> Option<u32> {
     number(word).filter(|&n| n <= 64)
 }
 
-/// A decimal number of at most seven digits (a PID: PID_MAX_LIMIT is
-/// 4194304); callers check the range.
+/// A decimal number of at most three digits.
 pub fn number(digits: &[u8]) -> Option<u32> {
-    if digits.is_empty() || digits.len() > 7 {
+    number_of(digits, 3)
+}
+
+/// A decimal number of at most `most` digits (7 for a PID: PID_MAX_LIMIT
+/// is 4194304); callers check the range.
+pub fn number_of(digits: &[u8], most: usize) -> Option<u32> {
+    if digits.is_empty() || digits.len() > most {
         return None;
     }
     digits.iter().try_fold(0, |n, &d| {
