@@ -157,6 +157,27 @@ mod tests {
     }
 
     #[test]
+    fn proc_command() {
+        assert_eq!(p(&["proc"]), Ok(Command::Proc(false, [0, 0])));
+        assert_eq!(
+            p(&["--trace", "proc", "--pid", "42", "--compare=4194304"]),
+            Ok(Command::Proc(true, [42, 4194304]))
+        );
+        assert_eq!(
+            p(&["proc", "--compare", "7"]),
+            Ok(Command::Proc(false, [0, 7]))
+        );
+        assert_eq!(p(&["proc", "-h"]), Ok(Command::Help(proc::HELP)));
+        for bad in ["0", "-1", "x", "12345678", "+5"] {
+            assert_eq!(
+                p(&["proc", "--pid", bad]),
+                Err(Usage::new(Wrong::BadPid, "proc", bad.as_bytes()))
+            );
+        }
+        assert!(p(&["proc", "1"]).is_err());
+    }
+
+    #[test]
     fn pid_demo() {
         assert_eq!(pid(&["pid"]), Spec::default());
     }
