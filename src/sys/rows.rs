@@ -71,7 +71,7 @@ rows! {
     write: "print; release the child; write ID maps",
     openat: "open /proc files (aarch64 has no plain open)",
     close: "close descriptors",
-    readlinkat: "read /proc/self/ns/pid (aarch64 has no plain readlink)",
+    readlinkat: "read /proc/PID/ns links (aarch64 has no plain readlink)",
     getdents64: "proc: list /proc/PID/ns",
     prctl: "PR_SET_PDEATHSIG: die with the parent; init: be a subreaper",
     mount: "--mount-proc: make / private, mount /proc; init: /proc, /sys, /dev",
