@@ -15,7 +15,7 @@
 //!     .console_contains("ns-tool: COMMAND's exit status 0; powering off");
 //! ```
 
-use crate::{initramfs, kernel, qemu, Arch, NS_TOOL};
+use crate::{initramfs, qemu, Arch, NS_TOOL};
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitStatus;
@@ -159,14 +159,12 @@ impl BareVm {
     /// pass); a guest that hangs or panics is a [`BareBoot`] to check.
     pub fn boot(&self) -> Result<BareBoot, String> {
         let arch = self.arch;
-        let accel = qemu::Accel::from_env()?;
-        let timeout = match self.timeout {
-            Some(t) => t,
-            None => crate::boot_timeout()?,
-        };
-        let kernel = kernel::locate(arch, &crate::repo_root())?;
-        qemu::find_qemu(arch)?;
-        let ns_tool = crate::read_guest_program(arch, &crate::ns_tool_binary(arch)?)?;
+        let crate::Prepared {
+            accel,
+            timeout,
+            kernel,
+            ns_tool,
+        } = crate::prepare(arch, self.timeout)?;
 
         let dir = crate::log_dir();
         std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;

@@ -390,16 +390,13 @@ impl Vm {
     /// broken off...); the message says why and carries the console.
     pub fn boot(&self) -> Result<Boot, String> {
         let arch = self.arch;
-        let accel = qemu::Accel::from_env()?;
-        let timeout = match self.timeout {
-            Some(t) => t,
-            None => boot_timeout()?,
-        };
-        let repo = repo_root();
-        let kernel = kernel::locate(arch, &repo)?;
-        qemu::find_qemu(arch)?;
+        let Prepared {
+            accel,
+            timeout,
+            kernel,
+            ns_tool,
+        } = prepare(arch, self.timeout)?;
         let init = read_guest_program(arch, &vm_init_binary(arch)?)?;
-        let ns_tool = read_guest_program(arch, &ns_tool_binary(arch)?)?;
 
         // The guest's own deadline comes before the host's, so that a hung
         // step still ends in a report from /init when it can.
@@ -622,6 +619,32 @@ impl Boot {
         }
         s
     }
+}
+
+/// What every boot needs before it starts, found or refused with one
+/// line: the accelerator, the timeout, the kernel, QEMU and ns-tool.
+pub(crate) struct Prepared {
+    pub accel: qemu::Accel,
+    pub timeout: Duration,
+    pub kernel: PathBuf,
+    pub ns_tool: Vec<u8>,
+}
+
+pub(crate) fn prepare(arch: Arch, timeout: Option<Duration>) -> Result<Prepared, String> {
+    let accel = qemu::Accel::from_env()?;
+    let timeout = match timeout {
+        Some(t) => t,
+        None => boot_timeout()?,
+    };
+    let kernel = kernel::locate(arch, &repo_root())?;
+    qemu::find_qemu(arch)?;
+    let ns_tool = read_guest_program(arch, &ns_tool_binary(arch)?)?;
+    Ok(Prepared {
+        accel,
+        timeout,
+        kernel,
+        ns_tool,
+    })
 }
 
 /// A machine a test suite plans and boots: [`Vm`] (vm-init runs the
