@@ -44,7 +44,7 @@ pub enum Arg {
     End,
     /// A signed decimal: a PID, a descriptor, a count.
     Int,
-    /// `CLONE_NEW*` flags by name.
+    /// `CLONE_*` flags by name (and clone(2)'s exit signal).
     CloneFlags,
     /// wait4's options by name.
     WaitFlags,
@@ -60,6 +60,8 @@ pub enum Arg {
     Prctl,
     /// A reboot(2) magic number or command by name.
     Reboot,
+    /// waitid's `idtype` by name.
+    Idtype,
     /// A signal by name.
     Sig,
     /// A pointer to a 64-bit signal set: `[SIGINT ...]`, or `NULL`.
@@ -97,6 +99,12 @@ pub enum Arg {
     /// capget's data, as it filled it: `{effective, permitted,
     /// inheritable}`, 64-bit masks.
     Caps,
+    /// clone3's `struct clone_args`: `{flags=.., exit_signal=SIGCHLD}`
+    /// (the pidfd shows in the calls that use it).
+    CloneArgs,
+    /// waitid's siginfo, as it filled it: `[exited 0]`, as wait4's
+    /// status, or `{}` if the child had not changed.
+    ChildInfo,
 }
 
 /// How `--trace` shows a result.
@@ -196,6 +204,11 @@ unsafe fn call5(c: &'static Call, a0: usize, a1: usize, a2: usize, a3: usize, a4
 pub struct Fd(i32);
 
 impl Fd {
+    /// Own descriptor `fd`, which the kernel handed over (a pidfd).
+    pub fn own(fd: i32) -> Fd {
+        Fd(fd)
+    }
+
     /// The descriptor number.
     pub fn raw(&self) -> i32 {
         self.0

@@ -211,11 +211,13 @@ pub fn put_enum(b: &mut Buf, value: u64, table: Names) {
 }
 
 names! {
-    /// The `CLONE_NEW*` flags, in the order a trace names them.
+    /// The `CLONE_*` flags, in the order a trace names them; then the
+    /// exit signal clone(2) takes in the low byte of its flags (SIGCHLD,
+    /// 0x11: no flag has those bits).
     CLONE: g::CLONE_NEWUSER, g::CLONE_NEWPID, g::CLONE_NEWNS, g::CLONE_NEWUTS, g::CLONE_NEWIPC,
-        g::CLONE_NEWNET, g::CLONE_NEWCGROUP, g::CLONE_NEWTIME;
-    /// wait4's options.
-    WAIT: g::WNOHANG, g::WUNTRACED, g::__WALL;
+        g::CLONE_NEWNET, g::CLONE_NEWCGROUP, g::CLONE_NEWTIME, g::CLONE_PIDFD, g::SIGCHLD;
+    /// wait4's and waitid's options.
+    WAIT: g::WNOHANG, g::WUNTRACED, g::WEXITED, g::__WALL;
     /// openat's and pipe2's flags.
     OPEN: g::O_WRONLY, g::O_RDWR, g::O_DIRECTORY, g::O_PATH, g::O_CLOEXEC;
     /// mount's flags.
@@ -228,6 +230,8 @@ names! {
     PRCTL: linux_raw_sys::prctl::PR_SET_PDEATHSIG, linux_raw_sys::prctl::PR_SET_CHILD_SUBREAPER;
     /// reboot(2)'s magic numbers and the one command ns-tool gives.
     REBOOT: g::LINUX_REBOOT_MAGIC1, g::LINUX_REBOOT_MAGIC2, g::LINUX_REBOOT_CMD_POWER_OFF;
+    /// waitid's `idtype`, the one ns-tool gives.
+    IDTYPE: g::P_PIDFD;
 }
 
 /// `si_code` values a trace names.
@@ -315,7 +319,7 @@ mod tests {
             let constant = path.rsplit("::").next().unwrap().trim();
             assert_eq!(constant.as_bytes(), *name, "{path}");
         }
-        let last = REBOOT.start + REBOOT.len;
+        let last = IDTYPE.start + IDTYPE.len;
         assert_eq!(
             usize::from(last),
             VALUES.len(),
@@ -341,6 +345,12 @@ mod tests {
             "CLONE_NEWPID|0x1"
         );
         assert_eq!(shown(|b| put_flags(b, 0, CLONE)), "0x0");
+        // clone(2)'s flags word, its exit signal in the low byte.
+        assert_eq!(
+            shown(|b| put_flags(b, (pid | g::CLONE_PIDFD | g::SIGCHLD).into(), CLONE)),
+            "CLONE_NEWPID|CLONE_PIDFD|SIGCHLD"
+        );
+        assert_eq!(shown(|b| put_flags(b, g::SIGCHLD.into(), CLONE)), "SIGCHLD");
         assert_eq!(shown(|b| put_flags(b, g::__WALL.into(), WAIT)), "__WALL");
         assert_eq!(
             shown(|b| put_enum(b, g::SIG_SETMASK.into(), HOW)),

@@ -145,6 +145,22 @@ pub unsafe fn line(c: &Call, a: &[usize; 6], r: Option<Result<usize, Errno>>) {
         .p(t!(" #"))
         .udec(c.sys.nr().into())
         .byte(b')');
+    emit(&mut b);
+}
+
+/// Under `--trace`, a line of its own about what ns-tool does next and
+/// why: `[host 4242] clone3 is refused (ENOSYS): trying clone(2)`.
+pub fn note(text: Packed) {
+    if enabled() {
+        let mut b = Buf::new();
+        label(&mut b);
+        b.byte(b' ').p(text);
+        emit(&mut b);
+    }
+}
+
+/// End a trace line and write it to stderr.
+fn emit(b: &mut Buf) {
     b.nl();
     let text = b.as_bytes();
     // Straight to the kernel: tracing the trace would never end.
@@ -182,8 +198,14 @@ unsafe fn arg(b: &mut Buf, kind: Arg, a: &[usize; 6], v: usize, ok: Option<usize
                     tables[kind as usize - Arg::CloneFlags as usize],
                 );
             }
-            Arg::How | Arg::Ioctl | Arg::Prctl | Arg::Reboot => {
-                let tables = [names::HOW, names::IOCTL, names::PRCTL, names::REBOOT];
+            Arg::How | Arg::Ioctl | Arg::Prctl | Arg::Reboot | Arg::Idtype => {
+                let tables = [
+                    names::HOW,
+                    names::IOCTL,
+                    names::PRCTL,
+                    names::REBOOT,
+                    names::IDTYPE,
+                ];
                 put_enum(b, v as u64, tables[kind as usize - Arg::How as usize]);
             }
             Arg::Sig => put_signal(b, v as u32),
@@ -271,6 +293,25 @@ unsafe fn arg(b: &mut Buf, kind: Arg, a: &[usize; 6], v: usize, ok: Option<usize
                     b.hex(u64::from(*d.add(i)) | u64::from(*d.add(i + 3)) << 32);
                 }
                 b.byte(b'}');
+            }
+            // clone3's struct: flags and exit signal, words 0 and 4.
+            Arg::CloneArgs => {
+                let ca = v as *const u64;
+                b.p(t!("{flags="));
+                put_flags(b, *ca, names::CLONE);
+                b.p(t!(", exit_signal="));
+                put_signal(b, *ca.add(4) as u32);
+                b.byte(b'}');
+            }
+            // waitid's siginfo: how the child changed, if it did.
+            Arg::ChildInfo => {
+                let info = v as *const i32;
+                match *info.add(4) {
+                    0 => {
+                        b.p(t!("{}"));
+                    }
+                    _ => status(b, super::status_word(*info.add(2), *info.add(6))),
+                }
             }
         }
     }

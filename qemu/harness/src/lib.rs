@@ -30,6 +30,7 @@ pub mod initramfs;
 pub mod kernel;
 pub mod protocol;
 pub mod qemu;
+pub mod seccomp;
 pub mod wire;
 
 pub use assert::Assert;
