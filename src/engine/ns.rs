@@ -10,7 +10,7 @@ use linux_raw_sys::general::{
 
 use super::Spec;
 use crate::error::Error;
-use crate::sys::{self, Errno};
+use crate::sys::{self, trace, Errno, Fork};
 use crate::text::{Buf, Packed};
 
 /// The namespaces one unshare(2) call creates, and the call as the error
@@ -37,6 +37,27 @@ pub fn unshare_flags(opts: &Spec) -> (u32, Packed) {
 /// failures.
 pub fn unshare(opts: &Spec) -> Result<(), Error> {
     let (flags, call) = unshare_flags(opts);
+    sys::unshare(flags).map_err(|e| failed(opts, call, e))
+}
+
+/// `clone`: the child, born in the namespaces `opts` ask for, from one
+/// clone3(2) call; where clone3 is refused (ENOSYS: a kernel before 5.3,
+/// or a seccomp policy, as container runtimes' default profiles have),
+/// clone(2), which takes the same flags. `pidfd` gets the child's pidfd.
+pub fn clone(opts: &Spec, pidfd: &mut i32) -> Result<Fork, Error> {
+    let (flags, _) = unshare_flags(opts);
+    match sys::clone3(flags, pidfd) {
+        Err(Errno::ENOSYS) => {
+            trace::note(t!("clone3 refused (ENOSYS): trying clone(2)"));
+            sys::clone(flags, pidfd).map_err(|e| failed(opts, t!("clone"), e))
+        }
+        r => r.map_err(|e| failed(opts, t!("clone3"), e)),
+    }
+}
+
+/// The error line for a failed `call` that was to create the namespaces
+/// `opts` ask for, with advice for the usual failures.
+fn failed(opts: &Spec, call: Packed, e: Errno) -> Error {
     let eperm = if opts.user {
         t!(
             "this system does not let unprivileged users create user namespaces \
@@ -48,21 +69,19 @@ pub fn unshare(opts: &Spec) -> Result<(), Error> {
             or add --user to create a user namespace first"
         )
     };
-    sys::unshare(flags).map_err(|e| {
-        Error::sys(call, e)
-            .hint_on(Errno::EPERM, eperm)
-            .hint_on(
-                Errno::ENOSPC,
-                t!(
-                    "a namespace limit was reached: PID namespaces nest at most 32 deep, and \
-                    /proc/sys/user/max_pid_namespaces caps how many may exist"
-                ),
-            )
-            .hint_on(
-                Errno::EINVAL,
-                t!("this kernel lacks a namespace type ns-tool asked for"),
-            )
-    })
+    Error::sys(call, e)
+        .hint_on(Errno::EPERM, eperm)
+        .hint_on(
+            Errno::ENOSPC,
+            t!(
+                "a namespace limit was reached: PID namespaces nest at most 32 deep, and \
+                /proc/sys/user/max_pid_namespaces caps how many may exist"
+            ),
+        )
+        .hint_on(
+            Errno::EINVAL,
+            t!("this kernel lacks a namespace type ns-tool asked for"),
+        )
 }
 
 /// In a user namespace just created by this process: map its root user

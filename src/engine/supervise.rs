@@ -125,6 +125,8 @@ pub struct Supervisor<'a> {
     /// foreground, so that it goes through its suspend-and-resume once
     /// more and redraws.
     pub redraw: bool,
+    /// `clone`: the child's pidfd, which waits go through; or -1.
+    pub pidfd: i32,
     /// `--group`, `--rewrite` (applied by the top ns-tool) and
     /// `--exit-zero` (applied by the caller). A reference: the struct is
     /// large, and copies of it cost code.
@@ -150,6 +152,7 @@ impl<'a> Supervisor<'a> {
             dropped: 0,
             escalated: false,
             redraw: false,
+            pidfd: -1,
             relay,
         }
     }
@@ -388,7 +391,7 @@ impl<'a> Supervisor<'a> {
     fn stop_child(&self) -> Result<Option<WaitStatus>, Error> {
         let _ = sys::kill(self.child, SIGSTOP);
         for _ in 0..200 {
-            match sys::wait4(self.child, WNOHANG | WUNTRACED | __WALL) {
+            match self.wait(self.child) {
                 Ok((0, _)) => {}
                 Ok((_, WaitStatus::Stopped(_))) => return Ok(None),
                 Ok((_, status)) => return Ok(Some(status)),
@@ -449,13 +452,27 @@ impl<'a> Supervisor<'a> {
         }
     }
 
+    /// wait4(2) for `who`, without blocking, stops too; for `child`
+    /// through its pidfd, if there is one (waitid(2), Linux 5.4).
+    fn wait(&self, who: i32) -> Result<(i32, WaitStatus), Errno> {
+        let options = WNOHANG | WUNTRACED | __WALL;
+        if who == self.child && self.pidfd >= 0 {
+            match sys::waitid_pidfd(self.pidfd, options) {
+                // Before Linux 5.4, which added P_PIDFD.
+                Err(Errno::EINVAL) => {}
+                r => return r,
+            }
+        }
+        sys::wait4(who, options)
+    }
+
     /// Collect every child that has ended; `Some` once `child` has. A
     /// stopped child makes the top ns-tool stop too.
     fn reap(&mut self) -> Result<Option<WaitStatus>, Error> {
         let who = if self.reap_all { -1 } else { self.child };
         let mut ended = None;
         loop {
-            match sys::wait4(who, WNOHANG | WUNTRACED | __WALL) {
+            match self.wait(who) {
                 // Children remain, none has changed (SIGCHLDs merge).
                 Ok((0, _)) => return Ok(ended),
                 Ok((pid, WaitStatus::Stopped(sig))) => {
