@@ -152,9 +152,15 @@ fn ctrl_c_and_resizes_reach_command_once() {
 
 #[test]
 fn ctrl_z_stops_command_and_ns_tool_and_fg_resumes_them() {
-    for mode in MODES {
+    // `clone` waits through the child's pidfd (waitid), stops included.
+    for mode in MODES
+        .iter()
+        .map(|m| format!("pid {m}"))
+        .chain(["clone ".into()])
+    {
+        let mode = mode.as_str();
         let mut pty = shell();
-        pty.send(format!("$NS pid {mode}-- cat\r").as_bytes());
+        pty.send(format!("$NS {mode}-- cat\r").as_bytes());
         let cat = pty
             .wait_foreground(|argv| argv == [&b"cat"[..]], T)
             .unwrap();
@@ -163,10 +169,10 @@ fn ctrl_z_stops_command_and_ns_tool_and_fg_resumes_them() {
         pty.send(b"\x1a");
         pty.wait_for("Stopped", T).unwrap();
         pty.wait_for(PROMPT, T).unwrap();
-        let name = if mode.is_empty() {
-            "cat".into()
-        } else {
+        let name = if mode.contains("--init") {
             bin_name()
+        } else {
+            "cat".into()
         };
         let (ns_tool, _) = job(&mut pty, &name);
         assert!(
@@ -210,10 +216,10 @@ fn a_background_reader_stops_instead_of_spinning() {
             wait_until(5, || pty.run("jobs", T).contains("Stopped")),
             "{mode}the job shows as stopped"
         );
-        let name = if mode.is_empty() {
-            "cat".into()
-        } else {
+        let name = if mode.contains("--init") {
             bin_name()
+        } else {
+            "cat".into()
         };
         let (ns_tool, child) = job(&mut pty, &name);
         let cat = if mode.is_empty() {

@@ -68,13 +68,13 @@ const MESSAGES: [Packed; 16] = [
     t!("unknown command '\x02'; run 'ns-tool --help' for the list of commands"),
     t!("unknown option '\x02'; run 'ns-tool --help' for usage"),
     t!("\x01: unknown option '\x02'; run 'ns-tool \x01 --help' for usage"),
-    t!("pid: --nest needs a number of levels, 1 to 32; e.g. 'ns-tool pid --nest 3'"),
+    t!("\x01: --nest needs a number of levels, 1 to 32; e.g. 'ns-tool \x01 --nest 3'"),
     t!(
-        "pid: --nest takes 1 to 32 levels (the kernel nests PID namespaces at most \
+        "\x01: --nest takes 1 to 32 levels (the kernel nests PID namespaces at most \
     32 deep), not '\x02'"
     ),
     t!(
-        "pid: --init needs a COMMAND to run as PID 2, or --pause; e.g. 'ns-tool pid \
+        "\x01: --init needs a COMMAND to run as PID 2, or --pause; e.g. 'ns-tool \x01 \
     --init -- sleep 10'"
     ),
     t!("init: needs a COMMAND to run, or --pause; e.g. 'ns-tool init -- sleep 10'"),

@@ -21,7 +21,7 @@ use core::ffi::CStr;
 
 use linux_raw_sys::general::{MS_NODEV, MS_NOEXEC, MS_NOSUID, O_PATH, O_RDWR};
 
-use super::pid::parse_run;
+use super::pid::{parse_run, Kind};
 use crate::cli::{Command, Cursor, Opts, Usage, EXIT_ZERO, GROUP, HELP_OPT, PAUSE, REWRITE, SUBREAPER, TRACE};
 use crate::error::Error;
 use crate::rt::out;
@@ -60,7 +60,7 @@ pub const OPTS: Opts = Opts {
 
 /// `init [OPTIONS] [--] COMMAND [ARGS...]`: on the engine, as `pid`.
 pub fn parse(args: Cursor<'_>, trace: bool) -> Result<Command, Usage<'_>> {
-    parse_run(args, trace, true)
+    parse_run(args, trace, Kind::Init)
 }
 
 /// The inode of the first PID namespace (PROC_PID_INIT_INO).

@@ -45,13 +45,16 @@ commands! {
     2 "syscalls" => syscalls,
     3 "check-caps" => check_caps,
     4 "proc" => proc,
+    5 "clone" => clone,
 }
 
 /// The subcommands' names, one a line (the line is its id above), then
 /// the options that come before a subcommand and stand in its place.
 const NAMES: Opts = Opts {
-    names: t!("pid\ninit\nsyscalls\ncheck-caps\nproc\n-h --help help\n-V --version\n--trace"),
-    ids: &[0, 1, 2, 3, 4, TOP_HELP, VERSION, TOP_TRACE],
+    names: t!(
+        "pid\ninit\nsyscalls\ncheck-caps\nproc\nclone\n-h --help help\n-V --version\n--trace"
+    ),
+    ids: &[0, 1, 2, 3, 4, 5, TOP_HELP, VERSION, TOP_TRACE],
 };
 const TOP_HELP: u8 = 0x40;
 const VERSION: u8 = 0x41;
@@ -65,12 +68,13 @@ pub const HELP: Packed = t!(
 Usage: ns-tool [--trace] COMMAND [ARGS...]
 
 Commands:
-  pid       a PID namespace: the demonstration, or run a program as its PID 1
-  init      be the PID 1 of a container or VM (as tini, dumb-init, catatonit)
-  syscalls  the system calls ns-tool makes, numbered for x86_64 and aarch64
+  pid         a PID namespace: the demonstration, or a program as its PID 1
+  init        be the PID 1 of a container or VM (as tini, dumb-init, catatonit)
+  syscalls    the system calls ns-tool makes, numbered for x86_64 and aarch64
   check-caps  what this process may do, root or not
-  proc      every namespace of a process, or which two share
-  help CMD  a command's help
+  proc        every namespace of a process, or which two share
+  clone       pid with one clone3 call instead of unshare and fork
+  help CMD    a command's help
 
 Options:
   --trace        print every system call on stderr as it happens
@@ -175,6 +179,39 @@ mod tests {
             );
         }
         assert!(p(&["proc", "1"]).is_err());
+    }
+
+    #[test]
+    fn clone_takes_pids_options() {
+        let clone3 = Spec {
+            clone3: true,
+            ..Spec::default()
+        };
+        assert_eq!(pid(&["clone"]), clone3);
+        let o = pid(&["--trace", "clone", "--init", "--user", "--", "sh"]);
+        assert_eq!(
+            o,
+            Spec {
+                trace: true,
+                init: true,
+                user: true,
+                command: Some(5),
+                ..clone3
+            }
+        );
+        assert_eq!(pid(&["clone", "--nest", "4"]).nest, 4);
+        assert_eq!(p(&["clone", "-h"]), Ok(Command::Help(clone::HELP)));
+        assert_eq!(p(&["help", "clone"]), Ok(Command::Help(clone::HELP)));
+        assert_eq!(
+            p(&["clone", "--bogus"]),
+            Err(Usage::new(Wrong::UnknownCommandOption, "clone", b"--bogus"))
+        );
+        assert_eq!(
+            p(&["clone", "--init"]),
+            Err(Usage::new(Wrong::PidInitWithoutCommand, "clone", b""))
+        );
+        // `pid` stays `pid`.
+        assert!(!pid(&["pid", "--init", "x"]).clone3);
     }
 
     #[test]

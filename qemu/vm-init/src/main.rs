@@ -20,6 +20,9 @@
 #[allow(dead_code)]
 mod wire;
 
+#[path = "../../harness/src/seccomp.rs"]
+mod seccomp;
+
 mod run;
 mod sys;
 
@@ -63,7 +66,33 @@ fn finish() -> ! {
     std::process::exit(0)
 }
 
+/// `/init --enosys NR -- PROGRAM [ARGS...]`, run by a step: PROGRAM with
+/// system call NR answered by ENOSYS (a seccomp filter), as a kernel
+/// without it, or a container runtime's seccomp profile, would answer.
+fn enosys(args: &[String]) -> ! {
+    let (Some(nr), Some("--"), Some(program)) = (
+        args.get(2).and_then(|n| n.parse().ok()),
+        args.get(3).map(String::as_str),
+        args.get(4),
+    ) else {
+        eprintln!("usage: /init --enosys NR -- PROGRAM [ARGS...]");
+        std::process::exit(2)
+    };
+    if let Err(e) = seccomp::refuse_with_enosys(nr) {
+        eprintln!("/init --enosys: seccomp: {e}");
+        std::process::exit(1)
+    }
+    use std::os::unix::process::CommandExt;
+    let e = std::process::Command::new(program).args(&args[5..]).exec();
+    eprintln!("/init --enosys: {program}: {e}");
+    std::process::exit(127)
+}
+
 fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if !is_init() && args.get(1).map(String::as_str) == Some("--enosys") {
+        enosys(&args);
+    }
     std::panic::set_hook(Box::new(|info| {
         let message = info.to_string();
         // The panic may have struck while the console lock was held.
