@@ -183,7 +183,7 @@ fn as_nobody_own_process_works_and_roots_is_refused() {
         assert_eq!(text(&out.stdout), "");
         assert_eq!(
             text(&out.stderr),
-            "ns-tool: openat(/proc/PID/ns): Permission denied (EACCES)\n",
+            format!("ns-tool: openat: Permission denied (EACCES) /proc/{pid}/ns\n"),
             "{args:?}"
         );
     }
@@ -204,7 +204,8 @@ fn a_missing_process_is_one_line_and_status_1() {
         assert_eq!(text(&out.stdout), "", "{args:?}: nothing printed first");
         assert_eq!(
             text(&out.stderr),
-            "ns-tool: openat(/proc/PID/ns): No such file or directory (ENOENT)\n",
+            "ns-tool: openat: No such file or directory (ENOENT): no such process: \
+             /proc/4194304/ns\n",
             "{args:?}"
         );
     }

@@ -15,7 +15,7 @@ use crate::cli::{Command, Cursor, Opts, Usage, HELP_OPT, TRACE};
 use crate::engine::procfs;
 use crate::error::{Error, WRITE_STDOUT};
 use crate::rt::out;
-use crate::sys::{self, Fd};
+use crate::sys::{self, Errno, Fd};
 use crate::text::{Buf, Packed};
 
 /// Help for `ns-tool proc --help`.
@@ -86,8 +86,11 @@ pub fn run(pids: [u32; 2]) -> Result<i32, Error> {
 fn open(pid: u32) -> Result<Fd, Error> {
     let mut path = Buf::new();
     let path = procfs::path_of(&mut path, pid as i32, false, t!("/ns"));
-    sys::open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        .map_err(Error::ctx(t!("openat(/proc/PID/ns)")))
+    sys::open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC).map_err(|e| {
+        Error::sys(t!("openat"), e)
+            .hint_on(Errno::ENOENT, t!("no such process:"))
+            .with_detail(path.to_bytes())
+    })
 }
 
 /// Link `name` of the open `/proc/PID/ns`, read into `buf` (a
