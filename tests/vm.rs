@@ -293,6 +293,67 @@ static SIGNALS: SharedBoot = SharedBoot::new("signals", |vm: &mut Vm| {
     .run("no shebang", ["pid", "--", "/noshebang", "a", "b"]);
 });
 
+/// The boot for `clone` and `proc`: the demonstration and a COMMAND as
+/// root and, with `--user`, as nobody; `--trace` with this arch's numbers;
+/// the fallback to clone(2) under a seccomp filter that answers clone3
+/// with ENOSYS (`/init --enosys`, qemu/vm-init); `proc` alone and against
+/// a process in a new PID namespace.
+static CLONE: SharedBoot = SharedBoot::new("clone", |vm: &mut Vm| {
+    let busybox = busybox(vm.arch());
+    vm.file("/bin/busybox", 0o755, busybox)
+        .command_as(
+            "install busybox",
+            0,
+            ["/bin/busybox", "--install", "-s", "/bin"],
+        )
+        .readlink("init pid ns", "/proc/1/ns/pid")
+        .run("clone", ["clone"])
+        .run(
+            "clone echo",
+            ["clone", "--", "sh", "-c", "echo PID=$$ PPID=$PPID"],
+        )
+        .run_as(
+            "clone user as nobody",
+            NOBODY,
+            ["clone", "--user", "--", "sh", "-c", "echo $$; id -u"],
+        )
+        .run_as("clone as nobody", NOBODY, ["clone", "--", "true"])
+        .run(
+            "clone trace",
+            ["--trace", "clone", "--", "sh", "-c", "exit 3"],
+        )
+        .command_as(
+            "clone enosys",
+            0,
+            [
+                "/init",
+                "--enosys",
+                "435",
+                "--",
+                "/bin/ns-tool",
+                "--trace",
+                "clone",
+                "--",
+                "sh",
+                "-c",
+                "echo PID=$$",
+            ],
+        )
+        .run("proc", ["proc"])
+        .run(
+            "proc in a pid namespace",
+            ["pid", "--", "/bin/ns-tool", "proc", "--compare", "1"],
+        )
+        .run("proc missing", ["proc", "--pid", "4194304"]);
+});
+
+/// The boot where /init exec's `ns-tool clone`: the machine's PID 1 makes
+/// the new namespace and its first process with one clone3 call.
+static CLONE_AS_INIT: SharedBoot = SharedBoot::new("clone-as-init", |vm: &mut Vm| {
+    vm.readlink("init pid ns", "/proc/1/ns/pid")
+        .exec_as_init("clone as init", ["clone"]);
+});
+
 /// A counting COMMAND for the guest: "got SIG" for each signal it
 /// handles, "bye" and exit 0 on SIGUSR2.
 const COUNTER: &str = "for s in HUP INT TERM USR1; do trap \"echo got $s\" $s; done; \
@@ -442,6 +503,12 @@ on_both_arches!(
     kernel_init_missing_command,
     kernel_init_trace_is_the_archs,
     kernel_init_usage_error_powers_off,
+    clone_shows_pid_1_from_both_sides,
+    clone_runs_command_as_pid_1,
+    clone_trace_is_one_call_and_a_pidfd_wait,
+    clone_falls_back_to_clone_on_enosys,
+    clone_as_machine_init,
+    proc_lists_and_compares_namespaces,
 );
 
 /// What `ns-tool pid` prints when it succeeds, as root: `child` is the
@@ -978,4 +1045,161 @@ fn kernel_init_trace_is_the_archs(arch: Arch) {
         b = b.console_contains(&want);
     }
     keep(arch, "init-trace", &boot.user_output());
+}
+
+/// `clone`'s demonstration (root, and nobody with `--user`): PID 1 and
+/// parent PID 0 inside; the parent's PID namespace, and the one for its
+/// children, are still the guest's: clone3 moved only the child.
+fn clone_shows_pid_1_from_both_sides(arch: Arch) {
+    let boot = CLONE.get(arch);
+    let init_ns = boot.step("init pid ns").success().stdout();
+    let step = boot
+        .step("clone")
+        .success()
+        .stderr_eq("")
+        .stdout_contains(
+            "Creating a PID namespace and its child with one clone3 call...\n\
+             Parent: created child with PID ",
+        )
+        .stdout_contains("\nChild PID inside namespace: 1\nParent PID inside namespace: 0\n")
+        .stdout_contains(&format!("Parent: PID namespace: {init_ns}\n"))
+        .stdout_contains(&format!("Parent: PID namespace for children: {init_ns}\n"))
+        .stdout_contains("\nChild exited with code 0\n");
+    let inside = step.stdout_field("PID namespace: ");
+    step.check(
+        &format!("the child's namespace, {inside}, is not the guest's"),
+        inside.starts_with("pid:[") && inside != init_ns,
+    );
+    keep(arch, "clone", &step.stdout());
+    boot.step("clone user as nobody")
+        .success()
+        .stdout_eq("1\n0\n");
+    boot.step("clone as nobody")
+        .code(1)
+        .stdout_eq("")
+        .stderr_eq(
+            "ns-tool: clone3: Operation not permitted (EPERM): creating a PID namespace \
+             requires root (CAP_SYS_ADMIN); run it with sudo, or add --user to create a user \
+             namespace first\n",
+        );
+}
+
+/// `clone -- sh`: the shell is PID 1, its parent PID 0.
+fn clone_runs_command_as_pid_1(arch: Arch) {
+    let boot = CLONE.get(arch);
+    boot.step("install busybox").success();
+    boot.step("clone echo")
+        .success()
+        .stdout_eq("PID=1 PPID=0\n")
+        .stderr_eq("");
+}
+
+/// `--trace clone`: one clone3 (435 on both), no unshare and no fork, and
+/// the wait through the pidfd with this arch's waitid number.
+fn clone_trace_is_one_call_and_a_pidfd_wait(arch: Arch) {
+    let boot = CLONE.get(arch);
+    let (name, waitid) = match arch {
+        Arch::X86_64 => ("x86_64", 247),
+        Arch::Aarch64 => ("aarch64", 95),
+    };
+    let step = boot
+        .step("clone trace")
+        .code(3)
+        .stderr_contains(&format!(
+            "] clone3({{flags=CLONE_NEWPID|CLONE_PIDFD, exit_signal=SIGCHLD}}, 64) = 0  \
+             ({name} #435)"
+        ))
+        .stderr_contains(&format!(
+            ", [exited 3], WNOHANG|WUNTRACED|WEXITED|__WALL, NULL) = 0  ({name} #{waitid})"
+        ))
+        .stderr_contains("] waitid(P_PIDFD, ");
+    let trace = step.stderr();
+    step.check(
+        "no unshare, fork or wait4 in the trace",
+        !trace.contains("] unshare(") && !trace.contains("] fork(") && !trace.contains("] wait4("),
+    );
+    keep(arch, "clone-trace", &trace);
+}
+
+/// Under a seccomp filter that answers clone3 with ENOSYS, as container
+/// runtimes' profiles do: clone(2) makes the same child (this arch's
+/// number), the trace says why, and the shell is still PID 1.
+fn clone_falls_back_to_clone_on_enosys(arch: Arch) {
+    let boot = CLONE.get(arch);
+    let (name, clone) = match arch {
+        Arch::X86_64 => ("x86_64", 56),
+        Arch::Aarch64 => ("aarch64", 220),
+    };
+    let step = boot
+        .step("clone enosys")
+        .success()
+        .stdout_eq("PID=1\n")
+        .stderr_contains(&format!(
+            ") = -1 ENOSYS (Invalid system call number)  ({name} #435)"
+        ))
+        .stderr_contains("] clone3 refused (ENOSYS): trying clone(2)\n")
+        .stderr_contains(&format!(
+            "] clone(CLONE_NEWPID|CLONE_PIDFD|SIGCHLD, NULL, [-1], NULL, NULL) = 0  \
+             ({name} #{clone})"
+        ))
+        .stderr_contains("] waitid(P_PIDFD, ");
+    keep(arch, "clone-enosys", &step.stderr());
+}
+
+/// /init exec's `ns-tool clone`: the machine's PID 1 clones the first
+/// process of a new namespace (PID 1 there, PID 2 or more in the guest's);
+/// its exit as init panics the kernel, which names it.
+fn clone_as_machine_init(arch: Arch) {
+    let boot = CLONE_AS_INIT.get(arch);
+    let init_ns = boot.step("init pid ns").success().stdout();
+    let step = boot
+        .step("clone as init")
+        .success()
+        .stdout_contains("\nChild PID inside namespace: 1\n")
+        .stdout_contains(&format!("Parent: PID namespace: {init_ns}\n"))
+        .stdout_contains("\nChild exited with code 0\n");
+    let nspid = step.stdout_field("NSpid:");
+    let levels: Vec<&str> = nspid.split_whitespace().collect();
+    step.check(
+        &format!("two NSpid levels, the inner one 1: {levels:?}"),
+        levels.len() == 2 && levels[1] == "1" && levels[0] != "1",
+    )
+    .check(
+        "the kernel to report PID 1 = ns-tool when it exited (\"PID: 1 Comm: ns-tool\")",
+        boot.console().contains("PID: 1 Comm: ns-tool"),
+    );
+}
+
+/// `proc`: one `name -> type:[inode]` line per namespace; from inside a
+/// new PID namespace against the guest's init, pid and pid_for_children
+/// differ and the rest are shared; a missing PID is one line, exit 1.
+fn proc_lists_and_compares_namespaces(arch: Arch) {
+    let boot = CLONE.get(arch);
+    let step = boot.step("proc").success().stderr_eq("");
+    let out = step.stdout();
+    step.check(
+        &format!("a pid line and every line `name -> type:[inode]`: {out}"),
+        out.lines().any(|l| l.starts_with("pid -> pid:["))
+            && out.lines().all(|l| {
+                let (name, target) = l.split_once(" -> ").unwrap_or(("", ""));
+                !name.is_empty() && target.contains(":[") && target.ends_with(']')
+            }),
+    );
+    keep(arch, "proc", &out);
+    let step = boot.step("proc in a pid namespace").success();
+    let out = step.stdout();
+    let differs: Vec<&str> = out
+        .lines()
+        .filter(|l| l.contains("differs"))
+        .map(|l| l.split(' ').next().unwrap_or(""))
+        .collect();
+    step.check(
+        &format!("only pid and pid_for_children differ: {out}"),
+        differs == ["pid", "pid_for_children"] || differs == ["pid_for_children", "pid"],
+    )
+    .check("others shared", out.contains("same"));
+    boot.step("proc missing")
+        .code(1)
+        .stdout_eq("")
+        .stderr_starts_with("ns-tool: ");
 }
