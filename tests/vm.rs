@@ -322,6 +322,7 @@ static CLONE: SharedBoot = SharedBoot::new("clone", |vm: &mut Vm| {
             "clone trace",
             ["--trace", "clone", "--", "sh", "-c", "exit 3"],
         )
+        .run("pid trace", ["--trace", "pid", "--", "sh", "-c", "exit 3"])
         .command_as(
             "clone enosys",
             0,
@@ -1119,6 +1120,22 @@ fn clone_trace_is_one_call_and_a_pidfd_wait(arch: Arch) {
         !trace.contains("] unshare(") && !trace.contains("] fork(") && !trace.contains("] wait4("),
     );
     keep(arch, "clone-trace", &trace);
+    // The same job by `pid`, for docs/02-unshare-vs-clone.md: two calls,
+    // and the wait by PID.
+    let (unshare, fork) = match arch {
+        Arch::X86_64 => ("272", "] fork() = 0  (x86_64 #57)"),
+        Arch::Aarch64 => (
+            "97",
+            "] clone(SIGCHLD, NULL, NULL, NULL, NULL) = 0  (aarch64 #220)",
+        ),
+    };
+    let step = boot
+        .step("pid trace")
+        .code(3)
+        .stderr_contains(&format!("] unshare(CLONE_NEWPID) = 0  ({name} #{unshare})"))
+        .stderr_contains(fork)
+        .stderr_contains("] wait4(");
+    keep(arch, "pid-trace", &step.stderr());
 }
 
 /// Under a seccomp filter that answers clone3 with ENOSYS, as container
