@@ -20,6 +20,10 @@ the raw figures (report.json) to --out:
             pid --init) while COMMAND (bench/progs/sleeper.c) sleeps
   growth    --nest 1/8/32, and --init reaping N orphans
             (bench/progs/orphans.c)
+  subcommands  what each subcommand added to the x86_64 binary when it
+            landed: the commits before and after it (SUBCOMMANDS), each
+            built here and now, sstripped, sizes cached by commit in
+            --out/commit-sizes.json (not in the smoke run)
 
 Then each of the issue's targets is checked as a ratio from this same run
 and marked PASS or MISS. Nothing here asserts a timing: the exit status is
@@ -275,6 +279,74 @@ def reproduce_line(cmds, runs, warmup):
 # --- the measurements ---------------------------------------------------------
 
 
+# Each subcommand and the commits around its landing: (name, before,
+# after). What it costs is after's binary minus before's, both built with
+# today's toolchain. A new subcommand adds a row when it lands. (init's
+# "after" is where its size settled, once its series had shrunk it.)
+SUBCOMMANDS = [
+    ("init", "b424c85^", "187aaf6"),
+    ("check-caps", "222e353^", "222e353"),
+    ("proc", "e7e8137^", "fadf466"),
+    ("clone", "c2b2614", "aeaf1d8"),
+]
+# At most this much a subcommand may add (the project's rule).
+SUBCOMMAND_ALLOWANCE = 1536
+
+
+def commit_size(rev, cache, tmpdir):
+    """The sstripped x86_64 release binary's size at commit `rev`."""
+    sha = subprocess.run(["git", "-C", REPO, "rev-parse", "--verify", "-q", rev + "^{commit}"],
+                         capture_output=True, text=True).stdout.strip()
+    if not sha:
+        return None, None
+    if sha in cache:
+        return sha, cache[sha]
+    tree = os.path.join(tmpdir, "tree-" + sha[:12])
+    run_checked(["git", "-C", REPO, "worktree", "add", "--detach", "-f", tree, sha],
+                f"git worktree for {rev}")
+    try:
+        log(f"building {rev} ({sha[:12]}) for its size")
+        run_checked(["cargo", "build", "--quiet", "--release", "--locked", "--bin", "ns-tool",
+                     "--target", "x86_64-unknown-linux-musl",
+                     "--target-dir", os.path.join(REPO, "target", "bench", "commits")],
+                    f"cargo build at {rev}", cwd=tree)
+        out = os.path.join(tmpdir, "ns-tool-" + sha[:12])
+        shutil.copy(os.path.join(REPO, "target", "bench", "commits",
+                                 "x86_64-unknown-linux-musl", "release", "ns-tool"), out)
+        # Today's sstrip for every commit: one way of measuring.
+        run_checked([sys.executable, os.path.join(REPO, "tools", "sstrip.py"), out], "sstrip")
+        cache[sha] = os.path.getsize(out)
+    finally:
+        subprocess.run(["git", "-C", REPO, "worktree", "remove", "--force", tree],
+                       capture_output=True)
+    return sha, cache[sha]
+
+
+def measure_subcommands(args, tmpdir):
+    """What each subcommand added to the x86_64 binary when it landed."""
+    rows = []
+    if args.smoke or platform.machine() != "x86_64":
+        why = "smoke run" if args.smoke else "needs an x86_64 host"
+        return [{"name": n, "before": b, "after": a, "skipped": why} for n, b, a in SUBCOMMANDS]
+    path = os.path.join(args.out, "commit-sizes.json")
+    try:
+        with open(path) as f:
+            cache = json.load(f)
+    except (OSError, ValueError):
+        cache = {}
+    for name, before, after in SUBCOMMANDS:
+        row = {"name": name, "before": before, "after": after}
+        (_, b), (_, a) = commit_size(before, cache, tmpdir), commit_size(after, cache, tmpdir)
+        if b is None or a is None:
+            row["skipped"] = "commit not in this clone's history"
+        else:
+            row.update(before_bytes=b, after_bytes=a, added=a - b)
+        rows.append(row)
+        with open(path, "w") as f:
+            json.dump(cache, f, indent=2)
+    return rows
+
+
 def measure_sizes(ns, tools):
     rows = [
         {"program": "ns-tool (x86_64)", "path": ns["x86_64"], "ours": True},
@@ -399,7 +471,12 @@ def strace_count(cmd, tmpdir):
 
 def measure_syscalls(cmds, missing, ns_bin, args, tmpdir):
     log(f"syscalls: strace -f -c, {args.strace_runs} run(s) per command")
-    todo = [(n, c) for n, c in cmds if n != "T"] + [("ns-tool pid (demonstration)", [ns_bin, "pid"])]
+    T = next(c for n, c in cmds if n == "T")
+    todo = [(n, c) for n, c in cmds if n != "T"] + [
+        ("ns-tool clone -- T", [ns_bin, "clone", "--"] + T),
+        ("ns-tool pid (demonstration)", [ns_bin, "pid"]),
+        ("ns-tool clone (demonstration)", [ns_bin, "clone"]),
+    ]
     rows = []
     for name, cmd in todo:
         runs = [strace_count(cmd, tmpdir) for _ in range(args.strace_runs)]
@@ -668,7 +745,7 @@ def markdown(report):
             rat = "" if not init_ref \
                 else f"{fmt_ratio(ratio(r['calls'], init_ref['calls']))} tini-static"
         else:
-            rat = "" if r["command"].startswith("ns-tool pid (") or not ref \
+            rat = "" if r["command"].endswith("(demonstration)") or not ref \
                 else f"{fmt_ratio(ratio(r['calls'], ref['calls']))} unshare"
         row("Syscalls (strace -f -c)", f"`{r['command']}`", r["calls"], spread, rat)
 
@@ -693,6 +770,17 @@ def markdown(report):
         for tool, cost in g[f"{key}_us_per_{unit}"].items():
             if cost is not None:
                 row(what, f"{tool}: mean cost per extra {unit}", fmt_time(cost), "", "")
+
+    for r in report.get("subcommands", []):
+        what = f"`{r['name']}` ({r['before']} → {r['after']})"
+        if "skipped" in r:
+            row("Size added by subcommand", what, f"not measured ({r['skipped']})", "", "")
+            continue
+        over = r["added"] - SUBCOMMAND_ALLOWANCE
+        row("Size added by subcommand", what, f"{r['added']:+,} B",
+            f"{r['before_bytes']:,} → {r['after_bytes']:,} B",
+            f"{fmt_ratio(ratio(r['added'], SUBCOMMAND_ALLOWANCE))} the 1.5 KiB allowance"
+            + (f" (over by {over:,} B)" if over > 0 else ""))
 
     for t in report["targets"]:
         row("**Target**", t["target"], t["shown"], "", f"**{t['verdict']}**")
@@ -787,6 +875,8 @@ def check_report(outdir):
     if len(report["targets"]) != 4 or not all(t["verdict"] in ("PASS", "MISS", "n/a")
                                               for t in report["targets"]):
         raise BenchError("report.json: the four target verdicts are not all there")
+    if [r["name"] for r in report.get("subcommands", [])] != [n for n, _, _ in SUBCOMMANDS]:
+        raise BenchError("report.json: the size-by-subcommand rows are missing")
     if "| Measure | Program |" not in md or md.count("**Target**") != 4:
         raise BenchError("report.md: the table is incomplete")
     # The init rows: start-up, syscalls and PID-1 memory of `ns-tool init`.
@@ -828,6 +918,7 @@ def main():
         report["syscalls"] = measure_syscalls(cmds, missing, ns_bin, args, tmp)
         report["memory"] = measure_memory(ns_bin, tools, progs["sleeper"], args)
         growth = measure_growth(ns_bin, tools, progs, args, tmp)
+        report["subcommands"] = measure_subcommands(args, tmp)
     report["growth"] = growth
     meta["load_after"] = "%.2f" % os.getloadavg()[0]
     report["targets"] = check_targets(report)
