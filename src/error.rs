@@ -42,6 +42,9 @@ struct Details {
     errno: Errno,
     /// The call's argument worth naming, e.g. the program given to execve.
     arg: Option<&'static [u8]>,
+    /// `CLONE_*` flags the call was given, named as its argument (0:
+    /// none), e.g. `unshare(CLONE_NEWUTS)`.
+    flags: u32,
     /// What to do about it, if there is something to say.
     hint: Option<Packed>,
     /// A word from the system that completes the hint, e.g. the missing
@@ -92,8 +95,8 @@ impl Error {
     #[inline(never)]
     pub fn sys(call: Packed, errno: Errno) -> Self {
         let d = details();
-        (d.call, d.errno, d.arg, d.hint, d.detail, d.code) =
-            (call, errno, None, None, None, EXIT_FAILURE);
+        (d.call, d.errno, d.arg, d.flags, d.hint, d.detail, d.code) =
+            (call, errno, None, 0, None, None, EXIT_FAILURE);
         Error(())
     }
 
@@ -106,6 +109,12 @@ impl Error {
     #[inline(never)]
     pub fn with_arg(self, arg: &'static [u8]) -> Self {
         details().arg = Some(arg);
+        self
+    }
+
+    /// Name the `CLONE_*` flags the call was given as its argument.
+    pub fn with_flags(self, flags: u32) -> Self {
+        details().flags = flags;
         self
     }
 
@@ -181,6 +190,11 @@ impl Error {
         b.p(d.call);
         if let Some(arg) = d.arg {
             b.byte(b'(').esc(arg).byte(b')');
+        }
+        if d.flags != 0 {
+            b.byte(b'(');
+            names::put_flags(b, d.flags.into(), names::CLONE);
+            b.byte(b')');
         }
         b.p(t!(": "));
         names::put_errno_text(b, d.errno);

@@ -22,7 +22,7 @@ pub mod rt;
 pub mod sys;
 
 use cli::Command;
-use cmd::{check_caps, init, pid, syscalls, HELP};
+use cmd::{check_caps, init, syscalls, HELP};
 use error::EXIT_USAGE;
 use rt::{argv, out};
 use text::Packed;
@@ -38,7 +38,7 @@ run it as yourself with --user\n");
 pub fn main(argv: &argv::Argv) -> i32 {
     let parsed = cmd::parse(argv);
     let (init, pid, trace) = match parsed {
-        Ok(Command::Run(opts)) => (!opts.newpid, opts.newpid, opts.trace),
+        Ok(Command::Run(opts)) => (opts.bare_init, opts.newpid, opts.trace),
         Ok(Command::CheckCaps(trace) | Command::Proc(trace, _)) => (false, false, trace),
         _ => (false, false, false),
     };
@@ -77,7 +77,7 @@ pub fn main(argv: &argv::Argv) -> i32 {
         Ok(Command::Syscalls(arch)) => syscalls::write_table(arch, |b| out::emit(out::STDOUT, b))
             .map(|()| 0)
             .map_err(error::Error::ctx(error::WRITE_STDOUT)),
-        Ok(Command::Run(opts)) => pid::run(&opts, argv, me),
+        Ok(Command::Run(opts)) => engine::run(&opts, argv, me),
         Ok(Command::CheckCaps(_)) => check_caps::run(),
         Ok(Command::Proc(_, pids)) => cmd::proc::run(pids),
     };

@@ -228,7 +228,7 @@ fn as_nobody_user_maps_the_caller_to_root_and_without_it_says_what_to_do() {
     let err = text(&out.stderr);
     assert_eq!(
         err,
-        "ns-tool: clone3: Operation not permitted (EPERM): creating a PID namespace \
+        "ns-tool: clone3: Operation not permitted (EPERM): creating namespaces \
          requires root (CAP_SYS_ADMIN); run it with sudo, or add --user to create a \
          user namespace first\n"
     );

@@ -121,7 +121,7 @@ fn without_cap_sys_admin_unshare_fails_with_eperm_and_exit_1() {
     assert_eq!(
         stderr,
         "ns-tool: unshare(CLONE_NEWPID): Operation not permitted (EPERM): \
-         creating a PID namespace requires root (CAP_SYS_ADMIN); run it with sudo, \
+         creating namespaces requires root (CAP_SYS_ADMIN); run it with sudo, \
          or add --user to create a user namespace first\n"
     );
 }

@@ -1079,7 +1079,7 @@ fn clone_shows_pid_1_from_both_sides(arch: Arch) {
         .code(1)
         .stdout_eq("")
         .stderr_eq(
-            "ns-tool: clone3: Operation not permitted (EPERM): creating a PID namespace \
+            "ns-tool: clone3: Operation not permitted (EPERM): creating namespaces \
              requires root (CAP_SYS_ADMIN); run it with sudo, or add --user to create a user \
              namespace first\n",
         );

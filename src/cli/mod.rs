@@ -90,6 +90,12 @@ pub const EXIT_ZERO: u8 = 8 | VALUE;
 pub const REWRITE: u8 = 9 | VALUE;
 pub const PAUSE: u8 = 10;
 pub const SUBREAPER: u8 = 11;
+/// `--pid`: also a PID namespace (the namespace subcommands but pid).
+pub const PID_NS: u8 = 12;
+/// The subcommand's own two options with values (`uts --hostname`,
+/// `--domainname`), kept as [`crate::engine::Value`]s.
+pub const VALUE0: u8 = 13 | VALUE;
+pub const VALUE1: u8 = 14 | VALUE;
 
 /// The words not read yet, and where the next one is.
 #[derive(Clone, Copy)]
@@ -126,6 +132,15 @@ impl<'a> Cursor<'a> {
             self.at += 1;
             (at, self.words.word(at))
         })
+    }
+
+    /// Where `value`, which the last word read holds or ends with, is.
+    pub fn place(&self, value: &[u8]) -> crate::engine::Value {
+        let word = self.words.word(self.at - 1);
+        crate::engine::Value {
+            index: (self.at - 1) as u16,
+            offset: (word.len() - value.len()) as u16,
+        }
     }
 
     /// The next word, read against the option table `opts`.

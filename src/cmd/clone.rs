@@ -6,7 +6,7 @@
 //! its `Spec`, src/engine/ns.rs); the demonstration is `pid`'s, in the
 //! lesson's words where they differ.
 
-use super::pid::{parse_run, Kind};
+use super::pid::{parse_run, Recipe};
 use crate::cli::{Command, Cursor, Usage};
 use crate::text::Packed;
 
@@ -22,5 +22,13 @@ See docs/02-unshare-vs-clone.md.
 
 /// `clone [OPTIONS] [--] [COMMAND [ARGS...]]`: `pid`'s options.
 pub fn parse(args: Cursor<'_>, trace: bool) -> Result<Command, Usage<'_>> {
-    parse_run(args, trace, Kind::Clone)
+    parse_run(args, trace, &RECIPE)
 }
+
+/// `pid`'s options and demonstration, one clone3 call.
+static RECIPE: Recipe = Recipe {
+    name: "clone",
+    help: HELP,
+    clone3: true,
+    ..super::pid::RECIPE
+};

@@ -21,7 +21,7 @@ use core::ffi::CStr;
 
 use linux_raw_sys::general::{MS_NODEV, MS_NOEXEC, MS_NOSUID, O_PATH, O_RDWR};
 
-use super::pid::{parse_run, Kind};
+use super::pid::{parse_run, Recipe};
 use crate::cli::{Command, Cursor, Opts, Usage, EXIT_ZERO, GROUP, HELP_OPT, PAUSE, REWRITE, SUBREAPER, TRACE};
 use crate::error::Error;
 use crate::rt::out;
@@ -60,8 +60,18 @@ pub const OPTS: Opts = Opts {
 
 /// `init [OPTIONS] [--] COMMAND [ARGS...]`: on the engine, as `pid`.
 pub fn parse(args: Cursor<'_>, trace: bool) -> Result<Command, Usage<'_>> {
-    parse_run(args, trace, Kind::Init)
+    parse_run(args, trace, &RECIPE)
 }
+
+/// A few of `pid`'s options, and no namespace.
+static RECIPE: Recipe = Recipe {
+    name: "init",
+    opts: &OPTS,
+    help: HELP,
+    newpid: false,
+    bare_init: true,
+    ..super::pid::RECIPE
+};
 
 /// The inode of the first PID namespace (PROC_PID_INIT_INO).
 const FIRST_PID_NS: &[u8; 16] = b"pid:[4026531836]";

@@ -185,6 +185,7 @@ mod tests {
     fn clone_takes_pids_options() {
         let clone3 = Spec {
             clone3: true,
+            demo: &pid::DEMO,
             ..Spec::default()
         };
         assert_eq!(pid(&["clone"]), clone3);
@@ -216,7 +217,13 @@ mod tests {
 
     #[test]
     fn pid_demo() {
-        assert_eq!(pid(&["pid"]), Spec::default());
+        assert_eq!(
+            pid(&["pid"]),
+            Spec {
+                demo: &pid::DEMO,
+                ..Spec::default()
+            }
+        );
     }
 
     #[test]

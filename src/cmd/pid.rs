@@ -8,7 +8,8 @@ use core::ffi::CStr;
 use linux_raw_sys::general::{O_CLOEXEC, O_RDONLY};
 
 use crate::cli::{
-    Command, Cursor, Next, Opts, Usage, Wrong, EXIT_ZERO, GROUP, HELP_OPT, INIT, MOUNT_PROC, NEST, PAUSE, REWRITE, SUBREAPER, TRACE, USER,
+    Command, Cursor, Next, Opts, Usage, Wrong, EXIT_ZERO, GROUP, HELP_OPT, INIT, MOUNT_PROC, NEST,
+    PAUSE, PID_NS, REWRITE, SUBREAPER, TRACE, USER, VALUE0, VALUE1,
 };
 use crate::engine::{self, Demo, Spec, MAX_NEST};
 use crate::error::{self, Error, EXIT_FAILURE};
@@ -62,17 +63,44 @@ pub const OPTS: Opts = Opts {
 
 /// `pid [OPTIONS] [--] [COMMAND [ARGS...]]`.
 pub fn parse(args: Cursor<'_>, trace: bool) -> Result<Command, Usage<'_>> {
-    parse_run(args, trace, Kind::Pid)
+    parse_run(args, trace, &RECIPE)
 }
 
-/// Which of the subcommands that run on the engine is parsing.
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
-    Pid,
-    Init,
-    /// `clone`: `pid`'s options, one clone3 call.
-    Clone,
+/// What a subcommand that runs on the engine is: its name, options, help
+/// and demonstration, and the namespaces it makes. One static each.
+pub struct Recipe {
+    pub name: &'static str,
+    pub opts: &'static Opts,
+    pub help: Packed,
+    pub demo: &'static Demo,
+    /// `Spec::inner`: the namespaces its first process unshares.
+    pub inner: u32,
+    /// A PID namespace even without `--pid`.
+    pub newpid: bool,
+    /// `init`: no namespace at all.
+    pub bare_init: bool,
+    /// `clone`: by clone3.
+    pub clone3: bool,
+    /// Whether the values of its VALUE0 and VALUE1 options are good
+    /// (`uts`: names of at most 64 bytes), and what is wrong if not.
+    pub check: fn(&[u8]) -> bool,
+    pub bad: Wrong,
 }
+
+/// `pid`; `clone`'s and `init`'s start from it.
+pub static RECIPE: Recipe = Recipe {
+    name: "pid",
+    opts: &OPTS,
+    help: HELP,
+    demo: &DEMO,
+    inner: 0,
+    newpid: true,
+    bare_init: false,
+    clone3: false,
+    check: |_| true,
+    bad: Wrong::NoError,
+};
+
 
 /// `pid [OPTIONS] [--] [COMMAND [ARGS...]]`, `clone` (the same options)
 /// and `init`, whose options are a few of the same. Options end at `--` or at the
@@ -82,18 +110,17 @@ pub enum Kind {
 pub fn parse_run<'a>(
     mut args: Cursor<'a>,
     trace: bool,
-    kind: Kind,
+    r: &Recipe,
 ) -> Result<Command, Usage<'a>> {
-    let (cmd, table, help) = match kind {
-        Kind::Init => ("init", &super::init::OPTS, super::init::HELP),
-        Kind::Pid => ("pid", &OPTS, HELP),
-        Kind::Clone => ("clone", &OPTS, super::clone::HELP),
-    };
-    let init = kind == Kind::Init;
+    let (cmd, table, help) = (r.name, r.opts, r.help);
+    let init = r.bare_init;
     let mut opts = Spec {
         trace,
-        newpid: !init,
-        clone3: kind == Kind::Clone,
+        newpid: r.newpid,
+        bare_init: init,
+        clone3: r.clone3,
+        inner: r.inner,
+        demo: r.demo,
         ..Spec::default()
     };
     // Each option is taken, or says what is wrong and with which word:
@@ -122,8 +149,15 @@ pub fn parse_run<'a>(
             Next::Opt(GROUP, _) => opts.relay.group = true,
             // tini's -s: ns-tool is a subreaper whenever it is not PID 1.
             Next::Opt(SUBREAPER, _) => {}
+            Next::Opt(PID_NS, _) => opts.newpid = true,
             // The option as written is the last word read.
             Next::Opt(_, None) => break (Wrong::NeedsValue, args.words.word(args.at - 1)),
+            Next::Opt(id @ (VALUE0 | VALUE1), Some(v)) => {
+                if !(r.check)(v) {
+                    break (r.bad, v);
+                }
+                opts.values[usize::from(id == VALUE1)] = args.place(v);
+            }
             Next::Opt(EXIT_ZERO, Some(v)) => {
                 if !opts.relay.add_exit_zero(v) {
                     break (Wrong::BadExitCode, v);
@@ -154,27 +188,16 @@ fn parse_nest(value: &[u8]) -> Option<u8> {
 }
 /// The demonstration, as the engine calls it; `clone`'s too, which
 /// differs in a few words (`Spec::clone3`).
-struct PidDemo;
+pub static DEMO: Demo = Demo {
+    prepare: engine::nothing,
+    enter: engine::nothing,
+    forked: parent_report,
+    ended: parent_done,
+    inside: demo,
+};
 
-impl Demo for PidDemo {
-    fn forked(child: i32, opts: &Spec) {
-        parent_report(child, opts)
-    }
-    fn ended(child: i32, status: WaitStatus, opts: &Spec) -> Result<i32, Error> {
-        parent_done(child, status, opts)
-    }
-    fn inside(opts: &Spec) -> Result<i32, Error> {
-        demo(opts)
-    }
-}
 
-/// Run `ns-tool pid` as process `me`; `init` too (`spec.newpid` false),
-/// so that the engine is built once.
-pub fn run(spec: &Spec, argv: &Argv, me: i32) -> Result<i32, Error> {
-    engine::run::<PidDemo>(spec, argv, me)
-}
-
-fn parent_report(child: i32, opts: &Spec) {
+fn parent_report(child: i32, opts: &Spec, _: &Argv) {
     out(|b| {
         b.p(match opts.clone3 {
             true => t!("Parent: created child with PID "),
@@ -190,7 +213,7 @@ fn parent_report(child: i32, opts: &Spec) {
     );
 }
 
-fn parent_done(child: i32, status: WaitStatus, opts: &Spec) -> Result<i32, Error> {
+pub fn parent_done(child: i32, status: WaitStatus, opts: &Spec, _: &Argv) -> Result<i32, Error> {
     let (code, what) = match status {
         WaitStatus::Exited(code) => (i32::from(code), None),
         WaitStatus::Signaled(sig) => (128 + i32::from(sig), Some(u32::from(sig))),
@@ -228,7 +251,7 @@ fn parent_done(child: i32, status: WaitStatus, opts: &Spec) -> Result<i32, Error
 }
 
 /// The demonstration, as PID 1 of the innermost namespace.
-fn demo(opts: &Spec) -> Result<i32, Error> {
+fn demo(opts: &Spec, _: &Argv) -> Result<i32, Error> {
     let pid = sys::getpid();
     let ppid = sys::getppid();
     say(t!(""));
@@ -266,7 +289,7 @@ fn demo(opts: &Spec) -> Result<i32, Error> {
 
 /// One line: `label` and a symbolic link's target (a function of its own,
 /// for size: three lines are built so).
-fn say_link(label: Packed, path: &CStr) {
+pub fn say_link(label: Packed, path: &CStr) {
     out(|b| link(b.p(label), path));
 }
 

@@ -23,6 +23,8 @@ pub mod procfs;
 pub mod signals;
 pub mod supervise;
 
+use core::ffi::CStr;
+
 use linux_raw_sys::general::{CLONE_NEWPID, O_CLOEXEC, SIGKILL};
 
 use crate::error::{self, Error, EXIT_FAILURE};
@@ -60,8 +62,21 @@ pub struct Spec {
     /// `--pause` (catatonit -P): run no COMMAND, reap, and exit 0 at
     /// SIGINT or SIGTERM (with `pid`, as the namespace's PID 1).
     pub pause: bool,
-    /// Create a PID namespace: `pid`, not `init`.
+    /// Create a PID namespace: `pid`, `clone`, and `--pid` of the other
+    /// namespace subcommands.
     pub newpid: bool,
+    /// `ns-tool init`: be COMMAND's init, in no new namespace (a
+    /// subreaper, or a machine's or container's PID 1).
+    pub bare_init: bool,
+    /// The `CLONE_NEW*` namespaces the namespace's first process unshares
+    /// for itself, after the fork (`uts`: CLONE_NEWUTS): its parent stays
+    /// outside them, to show the other side.
+    pub inner: u32,
+    /// The subcommand's option values (`uts --hostname NAME`), as where
+    /// they are in argv: see [`Spec::value`].
+    pub values: [Value; 2],
+    /// What the subcommand shows and sets up around the fork.
+    pub demo: &'static Demo,
     /// `clone`: create the namespaces and their first process with one
     /// clone3(2) call (clone(2) where clone3 is refused), not unshare and
     /// fork; wait for it through its pidfd.
@@ -81,25 +96,96 @@ impl Default for Spec {
             trace: false,
             pause: false,
             newpid: true,
+            bare_init: false,
+            inner: 0,
+            values: [Value::NONE; 2],
+            demo: &NO_DEMO,
             clone3: false,
             relay: Relay::default(),
         }
     }
 }
 
-/// What a subcommand shows when it runs no COMMAND: its demonstration,
-/// from both sides of the fork (`pid` has one, which `clone` shares),
-/// each step given the run's [`Spec`]. A type, not function pointers:
-/// the calls stay direct and inline (pointers measured +450 B).
-pub trait Demo {
-    /// In the parent, once the namespace's first process is forked, with
-    /// its PID as the parent sees it.
-    fn forked(child: i32, opts: &Spec);
-    /// In the parent, once that child has ended; the exit status.
-    fn ended(child: i32, status: WaitStatus, opts: &Spec) -> Result<i32, Error>;
-    /// In the innermost child, instead of COMMAND; its exit status.
-    fn inside(opts: &Spec) -> Result<i32, Error>;
+/// Where an option's value is in argv: word `index` (0 is argv[1]) from
+/// byte `offset` (`--hostname=NAME`), `index` 0xffff for none. Not the
+/// bytes: a `Spec` is a plain value, free of argv's lifetime.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Value {
+    pub index: u16,
+    pub offset: u16,
 }
+
+impl Value {
+    pub const NONE: Value = Value {
+        index: u16::MAX,
+        offset: 0,
+    };
+}
+
+impl Spec {
+    /// Option value `n` (0 or 1) as given on the command line, if it was.
+    pub fn value<'a>(&self, argv: &'a Argv, n: usize) -> Option<&'a CStr> {
+        let v = self.values[n];
+        (v.index != u16::MAX).then(|| {
+            let word = argv.arg(v.index.into()).to_bytes_with_nul();
+            // SAFETY: the tail of a C string is one (the offset is at most
+            // the word's length: Cursor::place).
+            unsafe { CStr::from_bytes_with_nul_unchecked(&word[v.offset.into()..]) }
+        })
+    }
+}
+
+/// What a subcommand shows and sets up around the fork, each step given
+/// the run's [`Spec`] and argv (for its option values). Function
+/// pointers: a generic engine would be built again for each subcommand
+/// (+4.7 KB for the second); these measured +56 B for all.
+pub struct Demo {
+    /// In the parent, after its unshare, before the fork (`time` writes
+    /// its clock offsets here, before any process is in the namespace).
+    pub prepare: fn(&Spec, &Argv) -> Result<(), Error>,
+    /// In the namespace's first process, once it has unshared `inner`,
+    /// before the demonstration or COMMAND (`uts` sets the hostname).
+    pub enter: fn(&Spec, &Argv) -> Result<(), Error>,
+    /// Demonstration: in the parent, once the namespace's first process
+    /// is forked, with its PID as the parent sees it.
+    pub forked: fn(child: i32, &Spec, &Argv),
+    /// Demonstration: in the parent, once that child has ended; the exit
+    /// status.
+    pub ended: fn(child: i32, status: WaitStatus, &Spec, &Argv) -> Result<i32, Error>,
+    /// Demonstration: in the innermost child, instead of COMMAND; its exit
+    /// status.
+    pub inside: fn(&Spec, &Argv) -> Result<i32, Error>,
+}
+
+/// Demos are statics, one per subcommand: the same one is the same static.
+impl PartialEq for Demo {
+    fn eq(&self, other: &Demo) -> bool {
+        core::ptr::eq(self, other)
+    }
+}
+
+impl Eq for Demo {}
+
+impl core::fmt::Debug for Demo {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("Demo")
+    }
+}
+
+/// A step that has nothing to do.
+pub fn nothing(_: &Spec, _: &Argv) -> Result<(), Error> {
+    Ok(())
+}
+
+/// For what shows nothing (`init`, whose engine runs always have a
+/// COMMAND or `--pause`).
+pub static NO_DEMO: Demo = Demo {
+    prepare: nothing,
+    enter: nothing,
+    forked: |_, _, _| {},
+    ended: |_, _, _, _| Ok(0),
+    inside: |_, _| Ok(0),
+};
 
 /// What every level of the fork chain needs to know.
 struct Plan<'a> {
@@ -147,7 +233,7 @@ struct Job {
 /// Run `spec` as process `me` (for `init`, src/lib.rs has made it a
 /// subreaper or prepared the machine), showing demonstration `D` when
 /// there is no COMMAND; returns ns-tool's exit status (the child's).
-pub fn run<D: Demo>(opts: &Spec, argv: &Argv, me: i32) -> Result<i32, Error> {
+pub fn run(opts: &Spec, argv: &Argv, me: i32) -> Result<i32, Error> {
     let inherited = supervise::block()?;
     let plan = Plan {
         opts,
@@ -159,17 +245,17 @@ pub fn run<D: Demo>(opts: &Spec, argv: &Argv, me: i32) -> Result<i32, Error> {
         ids: opts.user.then(|| (sys::getuid(), sys::getgid())),
         demo: opts.command.is_none() && !opts.pause,
     };
-    if opts.pause && !opts.newpid {
+    if opts.pause && opts.bare_init {
         init::housekeeping();
         return Ok(init::pause(inherited.waited()));
     }
-    run_job::<D>(&plan)
+    run_job(&plan)
 }
 
 /// Create the namespace and run the job, with the terminal's job control
 /// when there is a terminal.
 #[inline(always)]
-fn run_job<D: Demo>(plan: &Plan) -> Result<i32, Error> {
+fn run_job(plan: &Plan) -> Result<i32, Error> {
     let opts = plan.opts;
     // A namespace's PID 1 (COMMAND, or ns-tool's --init leading COMMAND's
     // group) cannot stop by itself: a sentinel sees its Ctrl-Z. Before
@@ -187,7 +273,7 @@ fn run_job<D: Demo>(plan: &Plan) -> Result<i32, Error> {
         }),
         _ => None,
     };
-    let result = namespace_and_fork::<D>(plan, job.as_ref());
+    let result = namespace_and_fork(plan, job.as_ref());
     if let Some(sentinel) = job.and_then(|j| j.sentinel) {
         sentinel.stop();
     }
@@ -196,9 +282,11 @@ fn run_job<D: Demo>(plan: &Plan) -> Result<i32, Error> {
 
 /// unshare(2) the namespaces (not for `clone`: its one call makes them
 /// with the child), then fork into them.
-fn namespace_and_fork<D: Demo>(plan: &Plan, job: Option<&Job>) -> Result<i32, Error> {
+fn namespace_and_fork(plan: &Plan, job: Option<&Job>) -> Result<i32, Error> {
     let clone3 = plan.opts.clone3;
-    if plan.demo() {
+    // `pid` and `clone` say what they create; the other subcommands show
+    // their namespace from both sides instead.
+    if plan.demo() && plan.opts.inner == 0 {
         say(match clone3 {
             true => t!("Creating a PID namespace and its child with one clone3 call..."),
             false => t!("Creating new PID namespace..."),
@@ -206,16 +294,17 @@ fn namespace_and_fork<D: Demo>(plan: &Plan, job: Option<&Job>) -> Result<i32, Er
         // Nowhere to show the demonstration: create nothing.
         error::stdout_result()?;
     }
-    if plan.opts.newpid && !clone3 {
+    if ns::outer_flags(plan.opts) != 0 && !clone3 {
         ns::unshare(plan.opts)?;
         if let Some((uid, gid)) = plan.ids {
             ns::map_root(uid, gid)?;
         }
-        if plan.demo() {
+        if plan.demo() && plan.opts.inner == 0 {
             say(t!("PID namespace created. Forking child process..."));
         }
     }
-    fork_into_namespace::<D>(plan, 1, job)
+    (plan.opts.demo.prepare)(plan.opts, plan.argv)?;
+    fork_into_namespace(plan, 1, job)
 }
 
 /// fork(2), with advice for the failures a user can do something about.
@@ -251,7 +340,7 @@ fn failpoint(_: &Argv, _: &str) {}
 /// Fork the first process of the PID namespace at nesting `level` (1 is
 /// the one ns-tool created), then supervise it from outside. `job` is
 /// the top ns-tool's terminal and sentinel.
-fn fork_into_namespace<D: Demo>(plan: &Plan, level: u8, job: Option<&Job>) -> Result<i32, Error> {
+fn fork_into_namespace(plan: &Plan, level: u8, job: Option<&Job>) -> Result<i32, Error> {
     // The child blocks on `go` until this side writes its PID (as this
     // side sees it, four bytes): then the output keeps its order, the child
     // can name itself in traces, and a child that reads end-of-file
@@ -276,7 +365,7 @@ fn fork_into_namespace<D: Demo>(plan: &Plan, level: u8, job: Option<&Job>) -> Re
             if lead {
                 let _ = sys::setpgid(0, 0);
             }
-            let code = in_namespace::<D>(plan, level, go).unwrap_or_else(|e| e.report());
+            let code = in_namespace(plan, level, go).unwrap_or_else(|e| e.report());
             // Never return into the parent's code path.
             sys::exit_group(code)
         }
@@ -299,7 +388,7 @@ fn fork_into_namespace<D: Demo>(plan: &Plan, level: u8, job: Option<&Job>) -> Re
         }
     }
     if plan.demo() && top {
-        D::forked(child, plan.opts);
+        (plan.opts.demo.forked)(child, plan.opts, plan.argv);
     }
     failpoint(plan.argv, "parent-panic");
     // Whatever happened to our output, release the child. Our own read end
@@ -308,7 +397,7 @@ fn fork_into_namespace<D: Demo>(plan: &Plan, level: u8, job: Option<&Job>) -> Re
     let _ = sys::write(ready.raw(), &child.to_ne_bytes());
     drop(ready);
     drop(go);
-    if !plan.opts.newpid {
+    if plan.opts.bare_init {
         init::housekeeping();
     }
     let me = if top { plan.me } else { 1 };
@@ -322,7 +411,7 @@ fn fork_into_namespace<D: Demo>(plan: &Plan, level: u8, job: Option<&Job>) -> Re
     sup.depth = plan.depth(level);
     sup.command_is_init = plan.opts.newpid && !plan.opts.init;
     // `init` is a PID 1 or a subreaper: orphans come to it.
-    sup.reap_all = !plan.opts.newpid;
+    sup.reap_all = plan.opts.bare_init;
     sup.child_leads_group = lead;
     sup.top = top;
     sup.terminal = terminal;
@@ -334,7 +423,7 @@ fn fork_into_namespace<D: Demo>(plan: &Plan, level: u8, job: Option<&Job>) -> Re
     }
     let status = status?;
     if plan.demo() && top {
-        return D::ended(child, status, plan.opts);
+        return (plan.opts.demo.ended)(child, status, plan.opts, plan.argv);
     }
     let code = supervise::exit_code(status, plan.what(), sup.escalated);
     Ok(if top {
@@ -346,7 +435,7 @@ fn fork_into_namespace<D: Demo>(plan: &Plan, level: u8, job: Option<&Job>) -> Re
 
 /// The child's side: arm the parent-death signal, wait for the go-ahead,
 /// then go one level deeper or do the job.
-fn in_namespace<D: Demo>(plan: &Plan, level: u8, go: Fd) -> Result<i32, Error> {
+fn in_namespace(plan: &Plan, level: u8, go: Fd) -> Result<i32, Error> {
     sys::set_pdeathsig(SIGKILL).map_err(Error::ctx(t!("prctl(PR_SET_PDEATHSIG)")))?;
     let mut outer = [0u8; 4];
     if sys::read_full(go.raw(), &mut outer).map_err(Error::ctx(t!("read(pipe)")))? < outer.len() {
@@ -382,8 +471,12 @@ fn in_namespace<D: Demo>(plan: &Plan, level: u8, go: Fd) -> Result<i32, Error> {
                 t!("PID namespaces nest at most 32 deep, counting any ns-tool already runs in"),
             )
         })?;
-        return fork_into_namespace::<D>(plan, level + 1, None);
+        return fork_into_namespace(plan, level + 1, None);
     }
+    if plan.opts.inner != 0 {
+        ns::unshare_inner(plan.opts)?;
+    }
+    (plan.opts.demo.enter)(plan.opts, plan.argv)?;
     if plan.opts.mount_proc {
         ns::mount_proc()?;
     }
@@ -399,12 +492,12 @@ fn in_namespace<D: Demo>(plan: &Plan, level: u8, go: Fd) -> Result<i32, Error> {
     }
     // `init`: LISTEN_PID=<COMMAND> lives here until the exec.
     let mut entry = Buf::new();
-    if !plan.opts.newpid {
+    if plan.opts.bare_init {
         init::listen_pid(plan.argv, &mut entry);
     }
     supervise::restore(&plan.inherited)?;
     match plan.opts.command {
-        None => D::inside(plan.opts),
+        None => (plan.opts.demo.inside)(plan.opts, plan.argv),
         Some(at) => Err(exec::exec(plan.argv, at)),
     }
 }

@@ -13,31 +13,27 @@ use crate::error::Error;
 use crate::sys::{self, trace, Errno, Fork};
 use crate::text::{Buf, Packed};
 
-/// The namespaces one unshare(2) call creates, and the call as the error
-/// line names it.
-pub fn unshare_flags(opts: &Spec) -> (u32, Packed) {
-    match (opts.user, opts.mount_proc) {
-        (false, false) => (CLONE_NEWPID, t!("unshare(CLONE_NEWPID)")),
-        (false, true) => (
-            CLONE_NEWPID | CLONE_NEWNS,
-            t!("unshare(CLONE_NEWPID|CLONE_NEWNS)"),
-        ),
-        (true, false) => (
-            CLONE_NEWUSER | CLONE_NEWPID,
-            t!("unshare(CLONE_NEWUSER|CLONE_NEWPID)"),
-        ),
-        (true, true) => (
-            CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNS,
-            t!("unshare(CLONE_NEWUSER|CLONE_NEWPID|CLONE_NEWNS)"),
-        ),
-    }
+/// The namespaces the parent creates before the fork (`--pid`, `--user`,
+/// `--mount-proc`); `clone` hands them to clone3 instead.
+pub fn outer_flags(opts: &Spec) -> u32 {
+    let on = |yes: bool, flag: u32| if yes { flag } else { 0 };
+    on(opts.newpid, CLONE_NEWPID) | on(opts.user, CLONE_NEWUSER) | on(opts.mount_proc, CLONE_NEWNS)
 }
 
-/// unshare(2) the namespaces `opts` ask for, with advice for the usual
-/// failures.
+/// unshare(2) the namespaces `opts` ask the parent for, with advice for
+/// the usual failures.
 pub fn unshare(opts: &Spec) -> Result<(), Error> {
-    let (flags, call) = unshare_flags(opts);
-    sys::unshare(flags).map_err(|e| failed(opts, call, e))
+    unshare_these(opts, outer_flags(opts))
+}
+
+/// In the namespace's first process: unshare(2) the namespaces it makes
+/// for itself (`Spec::inner`).
+pub fn unshare_inner(opts: &Spec) -> Result<(), Error> {
+    unshare_these(opts, opts.inner)
+}
+
+fn unshare_these(opts: &Spec, flags: u32) -> Result<(), Error> {
+    sys::unshare(flags).map_err(|e| failed(opts, t!("unshare"), e).with_flags(flags))
 }
 
 /// `clone`: the child, born in the namespaces `opts` ask for, from one
@@ -45,7 +41,7 @@ pub fn unshare(opts: &Spec) -> Result<(), Error> {
 /// or a seccomp policy, as container runtimes' default profiles have),
 /// clone(2), which takes the same flags. `pidfd` gets the child's pidfd.
 pub fn clone(opts: &Spec, pidfd: &mut i32) -> Result<Fork, Error> {
-    let (flags, _) = unshare_flags(opts);
+    let flags = outer_flags(opts);
     match sys::clone3(flags, pidfd) {
         Err(Errno::ENOSYS) => {
             trace::note(t!("clone3 refused (ENOSYS): trying clone(2)"));
@@ -65,7 +61,7 @@ fn failed(opts: &Spec, call: Packed, e: Errno) -> Error {
         )
     } else {
         t!(
-            "creating a PID namespace requires root (CAP_SYS_ADMIN); run it with sudo, \
+            "creating namespaces requires root (CAP_SYS_ADMIN); run it with sudo, \
             or add --user to create a user namespace first"
         )
     };
@@ -137,21 +133,13 @@ mod tests {
     #[test]
     fn flags_follow_the_options() {
         let mut o = Spec::default();
-        assert_eq!(
-            unshare_flags(&o),
-            (CLONE_NEWPID, t!("unshare(CLONE_NEWPID)"))
-        );
+        assert_eq!(outer_flags(&o), CLONE_NEWPID);
         o.mount_proc = true;
-        assert_eq!(unshare_flags(&o).0, CLONE_NEWPID | CLONE_NEWNS);
+        assert_eq!(outer_flags(&o), CLONE_NEWPID | CLONE_NEWNS);
         o.user = true;
-        assert_eq!(
-            unshare_flags(&o).0,
-            CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNS
-        );
+        assert_eq!(outer_flags(&o), CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNS);
+        o.newpid = false;
         o.mount_proc = false;
-        assert_eq!(
-            unshare_flags(&o).1,
-            t!("unshare(CLONE_NEWUSER|CLONE_NEWPID)")
-        );
+        assert_eq!(outer_flags(&o), CLONE_NEWUSER);
     }
 }
