@@ -94,6 +94,9 @@ fn host_column_matches_the_sc_crate() {
         ("sync", sc::nr::SYNC),
         ("reboot", sc::nr::REBOOT),
         ("capget", sc::nr::CAPGET),
+        ("uname", sc::nr::UNAME),
+        ("sethostname", sc::nr::SETHOSTNAME),
+        ("setdomainname", sc::nr::SETDOMAINNAME),
     ]
     .into();
     let rows = table();

@@ -21,12 +21,14 @@ mod process;
 pub mod rows;
 mod signal;
 pub mod trace;
+mod uts;
 
 pub use cred::*;
 pub use fs::*;
 pub use ns::*;
 pub use process::*;
 pub use signal::*;
+pub use uts::*;
 
 pub use syscalls::Errno;
 
@@ -102,6 +104,8 @@ pub enum Arg {
     /// clone3's `struct clone_args`: `{flags=.., exit_signal=SIGCHLD}`
     /// (the pidfd shows in the calls that use it).
     CloneArgs,
+    /// uname's struct, as it filled it: `{nodename="..", ..}`.
+    Utsname,
     /// waitid's siginfo, as it filled it: `[exited 0]`, as wait4's
     /// status, or `{}` if the child had not changed.
     ChildInfo,

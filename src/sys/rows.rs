@@ -93,6 +93,9 @@ rows! {
     reboot: "init on a bare machine: power off",
     exit_group: "exit",
     capget: "check-caps: the effective capabilities",
+    uname: "uts: the hostname and domain name, from each side",
+    sethostname: "uts: the hostname inside",
+    setdomainname: "uts: the NIS domain name inside",
 }
 
 /// Every row's `name\npurpose\n`, in order, packed (build/pack.rs).

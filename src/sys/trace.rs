@@ -220,6 +220,12 @@ unsafe fn arg(b: &mut Buf, kind: Arg, a: &[usize; 6], v: usize, ok: Option<usize
                 let n = a[2].min(32);
                 b.quoted(core::slice::from_raw_parts(v as *const u8, n));
             }
+            Arg::Utsname => {
+                let u = &*(v as *const super::Utsname);
+                b.p(t!("{nodename="))
+                    .quoted(super::field(u, super::NODENAME))
+                    .p(t!(", ..}"));
+            }
             Arg::Got => {
                 let n = ok.unwrap_or(0);
                 b.quoted(core::slice::from_raw_parts(v as *const u8, n));
