@@ -355,6 +355,63 @@ static CLONE_AS_INIT: SharedBoot = SharedBoot::new("clone-as-init", |vm: &mut Vm
         .exec_as_init("clone as init", ["clone"]);
 });
 
+/// The boot for `uts`: the guest's own names, the demonstration, names
+/// given to COMMAND, `--user` as nobody, the trace; the names again after.
+static UTS: SharedBoot = SharedBoot::new("uts", |vm: &mut Vm| {
+    let busybox = busybox(vm.arch());
+    vm.file("/bin/busybox", 0o755, busybox)
+        .command_as(
+            "install busybox",
+            0,
+            ["/bin/busybox", "--install", "-s", "/bin"],
+        )
+        .command_as("names before", 0, ["cat", "/proc/sys/kernel/hostname"])
+        .run("uts", ["uts"])
+        .run(
+            "uts names",
+            [
+                "uts",
+                "--hostname",
+                "box",
+                "--domainname=lan",
+                "--",
+                "sh",
+                "-c",
+                "hostname; cat /proc/sys/kernel/domainname",
+            ],
+        )
+        .run_as(
+            "uts user as nobody",
+            NOBODY,
+            [
+                "uts",
+                "--user",
+                "--pid",
+                "--",
+                "sh",
+                "-c",
+                "echo $$; hostname",
+            ],
+        )
+        .run("uts trace", ["--trace", "uts", "--", "true"])
+        .command_as("names after", 0, ["cat", "/proc/sys/kernel/hostname"]);
+});
+
+/// The kernel starts `ns-tool uts sh -c ...` itself as the machine's PID
+/// 1 (no /init): a namespace subcommand as a VM's init, which mounts what
+/// is missing, runs COMMAND in the new UTS namespace, and powers off.
+static UTS_KERNEL_INIT: SharedBareBoot =
+    SharedBareBoot::new("uts-kernel-init", |vm: &mut BareVm| {
+        with_busybox(vm).usual_layout().init_args([
+            "uts",
+            "--hostname",
+            "guest",
+            "sh",
+            "-c",
+            "echo ppid=$PPID host=$(uname -n); exit 4",
+        ]);
+    });
+
 /// A counting COMMAND for the guest: "got SIG" for each signal it
 /// handles, "bye" and exit 0 on SIGUSR2.
 const COUNTER: &str = "for s in HUP INT TERM USR1; do trap \"echo got $s\" $s; done; \
@@ -510,6 +567,8 @@ on_both_arches!(
     clone_falls_back_to_clone_on_enosys,
     clone_as_machine_init,
     proc_lists_and_compares_namespaces,
+    uts_names_change_inside_only,
+    uts_as_machine_init,
 );
 
 /// What `ns-tool pid` prints when it succeeds, as root: `child` is the
@@ -1219,4 +1278,57 @@ fn proc_lists_and_compares_namespaces(arch: Arch) {
         .code(1)
         .stdout_eq("")
         .stderr_starts_with("ns-tool: ");
+}
+
+/// `uts`: inside, the hostname set (`container-test`, or `--hostname`,
+/// `--domainname` for COMMAND); outside, the guest's name before, during
+/// and after, read by the guest itself; as nobody with --user and --pid;
+/// the trace's sethostname with this arch's number.
+fn uts_names_change_inside_only(arch: Arch) {
+    let boot = UTS.get(arch);
+    let host = boot.step("names before").success().stdout();
+    let host = host.trim_end();
+    let step = boot
+        .step("uts")
+        .success()
+        .stderr_eq("")
+        .stdout_contains(&format!("Parent: hostname outside: {host}\n"))
+        .stdout_contains("\nHostname in namespace: container-test\n")
+        .stdout_contains(&format!("\nParent: hostname outside, after: {host}\n"));
+    let inside = step.stdout_field("UTS namespace: ");
+    let outside = step.stdout_field("Parent: UTS namespace outside: ");
+    step.check(
+        &format!("different UTS namespaces: {inside} and {outside}"),
+        inside.starts_with("uts:[") && outside.starts_with("uts:[") && inside != outside,
+    );
+    keep(arch, "uts", &step.stdout());
+    boot.step("uts names").success().stdout_eq("box\nlan\n");
+    boot.step("uts user as nobody")
+        .success()
+        .stdout_eq("1\ncontainer-test\n");
+    let (name, nr) = match arch {
+        Arch::X86_64 => ("x86_64", 170),
+        Arch::Aarch64 => ("aarch64", 161),
+    };
+    let step = boot
+        .step("uts trace")
+        .success()
+        .stderr_contains(&format!(
+            "] sethostname(\"container-test\", 14) = 0  ({name} #{nr})"
+        ))
+        .stderr_contains("] unshare(CLONE_NEWUTS) = 0  (");
+    keep(arch, "uts-trace", &step.stderr());
+    boot.step("names after")
+        .success()
+        .stdout_eq(&format!("{host}\n"));
+}
+
+/// `uts --hostname guest sh` as the machine's PID 1, started by the
+/// kernel: the shell, ns-tool's child, has the hostname; ns-tool passes
+/// its status on and powers the machine off.
+fn uts_as_machine_init(arch: Arch) {
+    let boot = UTS_KERNEL_INIT.get(arch);
+    boot.powered_off()
+        .console_contains("ppid=1 host=guest\n")
+        .console_contains(&powering_off(4));
 }
