@@ -288,6 +288,7 @@ SUBCOMMANDS = [
     ("check-caps", "222e353^", "222e353"),
     ("proc", "e7e8137^", "fadf466"),
     ("clone", "c2b2614", "aeaf1d8"),
+    ("uts", "adf84a6", "885cf1b"),
 ]
 # At most this much a subcommand may add (the project's rule).
 SUBCOMMAND_ALLOWANCE = 1536
