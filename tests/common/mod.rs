@@ -56,7 +56,11 @@ pub fn output_of_fresh_copy(cmd: &mut Command) -> Output {
 /// Run a copy of ns-tool as uid/gid 65534 (nobody), with no supplementary
 /// groups: the unprivileged path, whoever runs the tests.
 pub fn run_as_nobody(args: &[&str]) -> Output {
-    let copy = world_executable_copy("nobody");
+    // A copy per call: tests of one file run in threads, and each call
+    // removes its copy when done.
+    static CALLS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let copy = world_executable_copy(&format!("nobody-{n}"));
     let out = output_of_fresh_copy(Command::new(&copy).args(args).uid(65534).gid(65534));
     let _ = fs::remove_dir_all(copy.parent().unwrap());
     out
