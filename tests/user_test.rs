@@ -5,7 +5,7 @@ mod common;
 
 use std::process::Output;
 
-use common::{match_lines, run, text};
+use common::{bin, match_lines, run, text};
 
 /// common::run_as_nobody, one at a time: its copy's path is one per test
 /// process, and each call removes it when done.
@@ -188,4 +188,36 @@ fn ids_that_are_not_ids_are_usage_errors() {
             }
         }
     }
+}
+
+/// unshare's number.
+#[cfg(target_arch = "x86_64")]
+const UNSHARE: u32 = 272;
+#[cfg(target_arch = "aarch64")]
+const UNSHARE: u32 = 97;
+
+#[test]
+fn a_refused_user_namespace_is_one_line_with_the_users_advice() {
+    let mut cmd = std::process::Command::new(bin());
+    cmd.arg("user");
+    // SAFETY: refuse() makes two system calls and allocates nothing.
+    unsafe {
+        std::os::unix::process::CommandExt::pre_exec(&mut cmd, || {
+            ns_tool_vm::seccomp::refuse(UNSHARE, 1)
+        });
+    }
+    let out = cmd.output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    // The parent's lines, none from inside.
+    let stdout = text(&out.stdout);
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), 5, "{stdout}");
+    assert!(lines[0].starts_with("Parent: UID outside: "), "{stdout}");
+    assert!(lines[4].ends_with(" exited with status 1"), "{stdout}");
+    assert_eq!(
+        text(&out.stderr),
+        "ns-tool: unshare(CLONE_NEWUSER): Operation not permitted (EPERM): this system does \
+         not let unprivileged users create user namespaces (see sysctl \
+         user.max_user_namespaces); run it as root without --user\n"
+    );
 }

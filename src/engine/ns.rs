@@ -54,7 +54,8 @@ pub fn clone(opts: &Spec, pidfd: &mut i32) -> Result<Fork, Error> {
 /// The error line for a failed `call` that was to create the namespaces
 /// `opts` ask for, with advice for the usual failures.
 fn failed(opts: &Spec, call: Packed, e: Errno) -> Error {
-    let eperm = if opts.user {
+    // `user` makes its user namespace in the child: the same advice.
+    let eperm = if opts.user | (opts.inner == CLONE_NEWUSER) {
         t!(
             "this system does not let unprivileged users create user namespaces \
             (see sysctl user.max_user_namespaces); run it as root without --user"
