@@ -569,6 +569,9 @@ on_both_arches!(
     proc_lists_and_compares_namespaces,
     uts_names_change_inside_only,
     uts_as_machine_init,
+    user_as_nobody_is_root_inside_only,
+    user_command_runs_mapped,
+    user_trace_is_the_archs,
 );
 
 /// What `ns-tool pid` prints when it succeeds, as root: `child` is the
@@ -1331,4 +1334,149 @@ fn uts_as_machine_init(arch: Arch) {
     boot.powered_off()
         .console_contains("ppid=1 host=guest\n")
         .console_contains(&powering_off(4));
+}
+
+/// The boot for `user`: the demonstration as nobody (the user it is for)
+/// and as root, COMMANDs mapped, a `--trace` for the docs, a bad ID.
+static USER: SharedBoot = SharedBoot::new("user", |vm: &mut Vm| {
+    let busybox = busybox(vm.arch());
+    vm.file("/bin/busybox", 0o755, busybox)
+        .command_as(
+            "install busybox",
+            0,
+            ["/bin/busybox", "--install", "-s", "/bin"],
+        )
+        .readlink("init user ns", "/proc/1/ns/user")
+        .run_as("user as nobody", NOBODY, ["user"])
+        .run("user as root", ["user"])
+        .run_as(
+            "user maps as nobody",
+            NOBODY,
+            [
+                "user",
+                "--",
+                "sh",
+                "-c",
+                "id -u; id -g; cat /proc/self/uid_map /proc/self/gid_map /proc/self/setgroups",
+            ],
+        )
+        .run_as(
+            "user map-user as nobody",
+            NOBODY,
+            ["user", "--map-user", "1000", "--map-group=7", "--", "id"],
+        )
+        .run(
+            "user maps as root",
+            ["user", "--", "cat", "/proc/self/uid_map"],
+        )
+        .run_as("user trace", NOBODY, ["--trace", "user"])
+        .run_as("user bad id", NOBODY, ["user", "--map-group", "4294967295"]);
+});
+
+/// `user`'s demonstration: the overflow IDs before the maps, root and
+/// every capability inside; outside, the caller's IDs, its capabilities
+/// (none for nobody), the guest's user namespace; the outside's hostname
+/// refused (EPERM), a UTS namespace of its own allowed.
+fn user_as_nobody_is_root_inside_only(arch: Arch) {
+    let boot = USER.get(arch);
+    boot.step("install busybox").success();
+    let init_ns = boot.step("init user ns").success().stdout();
+    let init_ns = init_ns.trim_end();
+    for (label, id, caps) in [
+        ("user as nobody", 65534, Some("0x0")),
+        ("user as root", 0, None),
+    ] {
+        let step = boot
+            .step(label)
+            .success()
+            .stderr_eq("")
+            .stdout_contains(&format!(
+                "Parent: UID outside: {id}\nParent: GID outside: {id}\n"
+            ))
+            .stdout_contains(&format!("Parent: user namespace outside: {init_ns}\n"))
+            .stdout_contains(
+                "\n=== Inside the user namespace ===\n\
+                 UID before the maps: 65534\n\
+                 GID before the maps: 65534\n\
+                 UID: 0\n\
+                 GID: 0\n\
+                 Effective capabilities: 0x",
+            )
+            .stdout_contains(
+                "Set the outside's hostname: no: Operation not permitted (EPERM)\n\
+                 Create a UTS namespace: yes\n\
+                 Set its hostname: yes\n\
+                 =================================\n\n\
+                 Parent: child ",
+            );
+        let inside = step.stdout_field("User namespace: ");
+        let inner_caps = step.stdout_field("Effective capabilities: ");
+        let outer_caps = step.stdout_field("Parent: effective capabilities outside: ");
+        let full = u64::from_str_radix(inner_caps.trim_start_matches("0x"), 16).unwrap_or(0);
+        step.check(
+            &format!("its own user namespace, {inside}, not the guest's"),
+            inside.starts_with("user:[") && inside != init_ns,
+        )
+        .check(
+            &format!("every capability inside: {inner_caps}"),
+            full.count_ones() >= 38 && (full + 1).is_power_of_two(),
+        )
+        .check(
+            &format!("outside, {outer_caps}"),
+            caps.map_or(outer_caps != "0x0", |c| outer_caps == c),
+        );
+        keep(arch, label.replace(' ', "-").as_str(), &step.stdout());
+    }
+}
+
+/// `user -- COMMAND`: COMMAND runs mapped: root inside, the caller's IDs
+/// outside (nobody's, or root's), or the IDs --map-user/--map-group give.
+fn user_command_runs_mapped(arch: Arch) {
+    let boot = USER.get(arch);
+    let step = boot.step("user maps as nobody").success().stderr_eq("");
+    let lines: Vec<String> = step
+        .stdout()
+        .lines()
+        .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
+        .collect();
+    step.check(
+        &format!("root inside, mapped to 65534, setgroups denied: {lines:?}"),
+        lines == ["0", "0", "0 65534 1", "0 65534 1", "deny"],
+    );
+    boot.step("user map-user as nobody")
+        .success()
+        .stdout_contains("uid=1000 gid=7");
+    let step = boot.step("user maps as root").success();
+    let map = step
+        .stdout()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    step.check(&format!("root's map is 0 0 1: {map}"), map == "0 0 1");
+    boot.step("user bad id")
+        .code(2)
+        .stdout_eq("")
+        .stderr_eq("ns-tool: user: an ID is a number from 0 to 4294967294, not '4294967295'\n");
+}
+
+/// `--trace user` as nobody: the child's unshare(CLONE_NEWUSER) with this
+/// arch's number, its maps written by itself, sethostname refused.
+fn user_trace_is_the_archs(arch: Arch) {
+    let boot = USER.get(arch);
+    let (name, unshare, sethostname) = match arch {
+        Arch::X86_64 => ("x86_64", 272, 170),
+        Arch::Aarch64 => ("aarch64", 97, 161),
+    };
+    let step = boot
+        .step("user trace")
+        .success()
+        .stderr_contains(&format!(
+            "] unshare(CLONE_NEWUSER) = 0  ({name} #{unshare})"
+        ))
+        .stderr_contains("write(3, \"0 65534 1\", 9) = 9")
+        .stderr_contains(&format!(
+            ") = -1 EPERM (Operation not permitted)  ({name} #{sethostname})"
+        ))
+        .stderr_contains(&format!("] unshare(CLONE_NEWUTS) = 0  ({name} #{unshare})"));
+    keep(arch, "user-trace", &step.stderr());
 }

@@ -297,7 +297,7 @@ fn namespace_and_fork(plan: &Plan, job: Option<&Job>) -> Result<i32, Error> {
     if ns::outer_flags(plan.opts) != 0 && !clone3 {
         ns::unshare(plan.opts)?;
         if let Some((uid, gid)) = plan.ids {
-            ns::map_root(uid, gid)?;
+            ns::map_ids([0, 0], [uid, gid])?;
         }
         if plan.demo() && plan.opts.inner == 0 {
             say(t!("PID namespace created. Forking child process..."));
@@ -449,7 +449,7 @@ fn in_namespace(plan: &Plan, level: u8, go: Fd) -> Result<i32, Error> {
     // `clone --user`: the child is in the user namespace, with every
     // capability there; it writes its own maps, as unshare's caller does.
     if let (1, true, Some((uid, gid))) = (level, plan.opts.clone3, plan.ids) {
-        ns::map_root(uid, gid)?;
+        ns::map_ids([0, 0], [uid, gid])?;
     }
     failpoint(plan.argv, "child-panic");
     if level < plan.opts.nest {

@@ -54,7 +54,8 @@ pub fn clone(opts: &Spec, pidfd: &mut i32) -> Result<Fork, Error> {
 /// The error line for a failed `call` that was to create the namespaces
 /// `opts` ask for, with advice for the usual failures.
 fn failed(opts: &Spec, call: Packed, e: Errno) -> Error {
-    let eperm = if opts.user {
+    // `user` makes its user namespace in the child: the same advice.
+    let eperm = if opts.user | (opts.inner == CLONE_NEWUSER) {
         t!(
             "this system does not let unprivileged users create user namespaces \
             (see sysctl user.max_user_namespaces); run it as root without --user"
@@ -80,20 +81,25 @@ fn failed(opts: &Spec, call: Packed, e: Errno) -> Error {
         )
 }
 
-/// In a user namespace just created by this process: map its root user
-/// and group to the caller's `uid` and `gid` on the outside (one ID each,
+/// In a user namespace just created by this process: map user and group
+/// `inside` ([uid, gid]) to the caller's `outside` ones (one ID each,
 /// which an unprivileged user may do), after denying setgroups(2) as the
 /// kernel requires for an unprivileged gid map. See user_namespaces(7).
-pub fn map_root(uid: u32, gid: u32) -> Result<(), Error> {
+pub fn map_ids(inside: [u32; 2], outside: [u32; 2]) -> Result<(), Error> {
     write_file(c"/proc/self/setgroups", Buf::new().p(t!("deny")))?;
-    write_file(
-        c"/proc/self/uid_map",
-        Buf::new().p(t!("0 ")).udec(uid.into()).p(t!(" 1")),
-    )?;
-    write_file(
-        c"/proc/self/gid_map",
-        Buf::new().p(t!("0 ")).udec(gid.into()).p(t!(" 1")),
-    )
+    map(c"/proc/self/uid_map", inside[0], outside[0])?;
+    map(c"/proc/self/gid_map", inside[1], outside[1])
+}
+
+/// Write one ID map of a single ID: `inside outside 1`.
+#[inline(never)]
+fn map(path: &'static CStr, inside: u32, outside: u32) -> Result<(), Error> {
+    let mut text = Buf::new();
+    text.udec(inside.into())
+        .byte(b' ')
+        .udec(outside.into())
+        .p(t!(" 1"));
+    write_file(path, &text)
 }
 
 fn write_file(path: &'static CStr, text: &Buf) -> Result<(), Error> {
