@@ -191,3 +191,16 @@ fn ended(child: i32, status: sys::WaitStatus, opts: &Spec, argv: &Argv) -> Resul
     let code = super::pid::parent_done(child, status, opts, argv)?;
     Ok(if failed { EXIT_FAILURE } else { code })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_list_is_one_c_string() {
+        for (list, kind) in LISTS.iter().zip(["msg", "sem", "shm"]) {
+            let c = CStr::from_bytes_with_nul(list).expect("one NUL, at the end");
+            assert_eq!(c.to_bytes(), format!("/proc/sysvipc/{kind}").as_bytes());
+        }
+    }
+}
