@@ -97,6 +97,12 @@ fn host_column_matches_the_sc_crate() {
         ("uname", sc::nr::UNAME),
         ("sethostname", sc::nr::SETHOSTNAME),
         ("setdomainname", sc::nr::SETDOMAINNAME),
+        ("msgget", sc::nr::MSGGET),
+        ("semget", sc::nr::SEMGET),
+        ("shmget", sc::nr::SHMGET),
+        ("msgctl", sc::nr::MSGCTL),
+        ("semctl", sc::nr::SEMCTL),
+        ("shmctl", sc::nr::SHMCTL),
     ]
     .into();
     let rows = table();

@@ -572,6 +572,8 @@ on_both_arches!(
     user_as_nobody_is_root_inside_only,
     user_command_runs_mapped,
     user_trace_is_the_archs,
+    ipc_counts_from_both_sides,
+    ipc_command_and_trace,
 );
 
 /// What `ns-tool pid` prints when it succeeds, as root: `child` is the
@@ -1479,4 +1481,131 @@ fn user_trace_is_the_archs(arch: Arch) {
         ))
         .stderr_contains(&format!("] unshare(CLONE_NEWUTS) = 0  ({name} #{unshare})"));
     keep(arch, "user-trace", &step.stderr());
+}
+
+/// The boot for `ipc`: its demonstration between two readings of
+/// /proc/sysvipc by a shell outside, with `--trace`, a COMMAND, and
+/// nobody with and without `--user`.
+static IPC: SharedBoot = SharedBoot::new("ipc", |vm: &mut Vm| {
+    let busybox = busybox(vm.arch());
+    let sysvipc = [
+        "/bin/sh",
+        "-c",
+        "cat /proc/sysvipc/msg /proc/sysvipc/sem /proc/sysvipc/shm",
+    ];
+    vm.file("/bin/busybox", 0o755, busybox)
+        .command_as(
+            "install busybox",
+            0,
+            ["/bin/busybox", "--install", "-s", "/bin"],
+        )
+        .command_as("sysvipc before", 0, sysvipc)
+        .run("ipc", ["ipc"])
+        .command_as("sysvipc after", 0, sysvipc)
+        .run("ipc trace", ["--trace", "ipc"])
+        .run_as("ipc user as nobody", NOBODY, ["ipc", "--user"])
+        .run_as("ipc as nobody", NOBODY, ["ipc"])
+        .run(
+            "ipc command",
+            [
+                "ipc",
+                "--pid",
+                "--",
+                "sh",
+                "-c",
+                "cat /proc/sysvipc/msg; echo $$",
+            ],
+        )
+        .command_as("sysvipc at the end", 0, sysvipc);
+});
+
+/// `ipc`: one object of each kind outside, none inside, the outside's
+/// counts back as they were, and /proc/sysvipc unchanged byte for byte;
+/// as nobody, the same with `--user`, one EPERM line without.
+fn ipc_counts_from_both_sides(arch: Arch) {
+    let boot = IPC.get(arch);
+    boot.step("install busybox").success();
+    let before = boot.step("sysvipc before").success().stdout();
+    let counts = |n: u32| format!("Message queues: {n}\nSemaphores: {n}\nShared memory: {n}\n");
+    let step = boot
+        .step("ipc")
+        .success()
+        .stderr_eq("")
+        .stdout_contains(&format!("Parent: outside, before:\n{}", counts(0)))
+        .stdout_contains(&format!(
+            "Parent: outside, with one of each (msgget, semget, shmget):\n{}",
+            counts(1)
+        ))
+        .stdout_contains(&format!(
+            "\n=== Inside the IPC namespace ===\n{}IPC namespace: ipc:[",
+            counts(0)
+        ))
+        .stdout_contains(&format!(
+            "Parent: outside, after removing them (IPC_RMID):\n{}Parent: child ",
+            counts(0)
+        ))
+        .stdout_contains(" exited with status 0\n");
+    let outside = step.stdout_field("Parent: IPC namespace outside: ");
+    let inside = step.stdout_field("IPC namespace: ");
+    step.check(
+        &format!("two IPC namespaces: {outside} outside, {inside} inside"),
+        outside.starts_with("ipc:[") && inside.starts_with("ipc:[") && outside != inside,
+    );
+    keep(arch, "ipc", &step.stdout());
+    boot.step("sysvipc after").success().stdout_eq(&before);
+    boot.step("ipc user as nobody")
+        .success()
+        .stdout_contains(&format!(
+            "\n=== Inside the IPC namespace ===\n{}",
+            counts(0)
+        ));
+    boot.step("ipc as nobody")
+        .code(1)
+        .stderr_eq(
+            "ns-tool: unshare(CLONE_NEWIPC): Operation not permitted (EPERM): creating \
+             namespaces requires root (CAP_SYS_ADMIN); run it with sudo, or add --user to \
+             create a user namespace first\n",
+        )
+        .stdout_contains(&format!(
+            "Parent: outside, after removing them (IPC_RMID):\n{}",
+            counts(0)
+        ));
+    boot.step("sysvipc at the end").success().stdout_eq(&before);
+}
+
+/// `ipc -- COMMAND`: the header of an empty /proc/sysvipc/msg, as PID 1
+/// with `--pid`; `--trace ipc`: the three objects made and removed with
+/// this arch's numbers, and the child's unshare(CLONE_NEWIPC).
+fn ipc_command_and_trace(arch: Arch) {
+    let boot = IPC.get(arch);
+    let before = boot.step("sysvipc before").success().stdout();
+    let header = before.lines().next().unwrap_or("").to_string();
+    boot.step("ipc command")
+        .success()
+        .stdout_eq(&format!("{header}\n1\n"));
+    let (name, nr): (&str, [u32; 7]) = match arch {
+        Arch::X86_64 => ("x86_64", [68, 64, 29, 71, 66, 31, 272]),
+        Arch::Aarch64 => ("aarch64", [186, 190, 194, 187, 191, 195, 97]),
+    };
+    // The IDs vary (the kernel numbers them on from the demonstration's).
+    let calls = [
+        "] msgget(0, 896) = ",
+        "] semget(0, 1, 896) = ",
+        "] shmget(0, 4096, 896) = ",
+        "] msgctl(",
+        "] semctl(",
+        "] shmctl(",
+        "] unshare(CLONE_NEWIPC) = 0  ",
+    ];
+    let step = boot.step("ipc trace").success();
+    let trace = step.stderr();
+    let mut step = step;
+    for (call, nr) in calls.into_iter().zip(nr) {
+        let end = format!("  ({name} #{nr})");
+        step = step.check(
+            &format!("a line with `{call}` ending `{end}`"),
+            trace.lines().any(|l| l.contains(call) && l.ends_with(&end)),
+        );
+    }
+    keep(arch, "ipc-trace", &step.stderr());
 }

@@ -47,16 +47,26 @@ commands! {
     4 "proc" => proc,
     5 "clone" => clone,
     6 "uts" => uts,
+    7 "ipc" => ipc,
     9 "user" => user,
 }
 
 /// The subcommands' names, one a line (the line is its id above), then
 /// the options that come before a subcommand and stand in its place.
 const NAMES: Opts = Opts {
-    names: t!(
-        "pid\ninit\nsyscalls\ncheck-caps\nproc\nclone\nuts\nuser\n-h --help help\n-V --version\n--trace"
-    ),
-    ids: &[0, 1, 2, 3, 4, 5, 6, 9, TOP_HELP, VERSION, TOP_TRACE],
+    names: t!("pid
+init
+syscalls
+check-caps
+proc
+clone
+uts
+ipc
+user
+-h --help help
+-V --version
+--trace"),
+    ids: &[0, 1, 2, 3, 4, 5, 6, 7, 9, TOP_HELP, VERSION, TOP_TRACE],
 };
 const TOP_HELP: u8 = 0x40;
 const VERSION: u8 = 0x41;
@@ -77,6 +87,7 @@ Commands:
   proc        every namespace of a process, or which two share
   clone       pid with one clone3 call instead of unshare and fork
   uts         a hostname and domain name of its own
+  ipc         message queues, semaphores, shared memory of its own
   user        a user namespace: root inside, an ordinary user outside
   help CMD    a command's help
 

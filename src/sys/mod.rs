@@ -15,6 +15,7 @@
 
 mod cred;
 mod fs;
+mod ipc;
 pub mod names;
 mod ns;
 mod process;
@@ -25,6 +26,7 @@ mod uts;
 
 pub use cred::*;
 pub use fs::*;
+pub use ipc::*;
 pub use ns::*;
 pub use process::*;
 pub use signal::*;

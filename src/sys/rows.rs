@@ -96,6 +96,12 @@ rows! {
     uname: "uts: the hostname and domain name, from each side",
     sethostname: "uts: the hostname inside",
     setdomainname: "uts: the NIS domain name inside",
+    msgget: "ipc: a message queue outside",
+    semget: "ipc: a semaphore set outside",
+    shmget: "ipc: a shared memory segment outside",
+    msgctl: "ipc: remove the queue",
+    semctl: "ipc: remove the semaphore set",
+    shmctl: "ipc: remove the segment",
 }
 
 /// Every row's `name\npurpose\n`, in order, packed (build/pack.rs).
