@@ -289,6 +289,8 @@ SUBCOMMANDS = [
     ("proc", "e7e8137^", "fadf466"),
     ("clone", "c2b2614", "aeaf1d8"),
     ("uts", "adf84a6", "885cf1b"),
+    ("user", "885cf1b", "8633ade"),
+    ("ipc", "885cf1b", "b9f018a"),
 ]
 # At most this much a subcommand may add (the project's rule).
 SUBCOMMAND_ALLOWANCE = 1536
