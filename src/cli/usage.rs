@@ -54,6 +54,8 @@ pub enum Wrong {
     BadPid,
     /// `uts --hostname` or `--domainname` longer than the kernel takes.
     BadName,
+    /// `mount --target` with an empty value.
+    EmptyTarget,
     /// Nothing (while parsing; never in a Usage).
     NoError,
 }
@@ -65,7 +67,7 @@ const WORD: u8 = 2;
 
 /// Each [`Wrong`]'s message (what was wrong, and what to do), with
 /// [`CMD`] and [`WORD`] where those go.
-const MESSAGES: [Packed; 17] = [
+const MESSAGES: [Packed; 18] = [
     t!("missing command; run 'ns-tool --help' for usage"),
     t!("unknown command '\x02'; run 'ns-tool --help' for the list of commands"),
     t!("unknown option '\x02'; run 'ns-tool --help' for usage"),
@@ -92,6 +94,7 @@ const MESSAGES: [Packed; 17] = [
     t!("\x01: --pause runs no COMMAND; give one or the other"),
     t!("proc: --pid and --compare take a process ID, not '\x02'"),
     t!("\x01: a name is at most 64 bytes (the kernel's limit), not '\x02'"),
+    t!("\x01: --target takes a directory, not an empty word"),
 ];
 
 impl<'a> Usage<'a> {
