@@ -91,11 +91,16 @@ fn target(opts: &Spec, argv: &Argv) -> &'static CStr {
 
 /// In the parent, before the fork: a missing DIR is one clear line, with
 /// nothing forked, unshared inside or mounted yet.
+/// So is, for the demonstration, a mount table too big to compare (which
+/// the child's, a line longer, would be too).
 fn prepare(opts: &Spec, argv: &Argv) -> Result<(), Error> {
     let dir = target(opts, argv);
     sys::open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC)
-        .map(drop)
-        .map_err(|e| Error::sys(t!("openat"), e).with_arg(dir.to_bytes()))
+        .map_err(|e| Error::sys(t!("openat"), e).with_arg(dir.to_bytes()))?;
+    if opts.command.is_none() && !opts.pause {
+        read_table(0)?;
+    }
+    Ok(())
 }
 
 /// Inside, just unshared: make the tree private, so that the tmpfs does
@@ -130,15 +135,7 @@ static TABLES: Kept<[[u8; ROOM]; 2]> = Kept(UnsafeCell::new([[0; ROOM]; 2]));
 /// `post` and the table's line of the mount on DIR (the last, which
 /// covers any below), or that there is none.
 fn look(i: usize, pre: Packed, dir: &CStr, post: Packed) -> Result<(), Error> {
-    // SAFETY: see `Kept`; no other reference to the tables is live.
-    let t = unsafe { &mut (*TABLES.0.get())[i] };
-    let ctx = Error::ctx(t!("read(/proc/self/mountinfo)"));
-    let fd = sys::open(c"/proc/self/mountinfo", O_RDONLY | O_CLOEXEC).map_err(&ctx)?;
-    let n = sys::read_full(fd.raw(), t).map_err(&ctx)?;
-    if n == ROOM {
-        // A full buffer may be a cut table: not worth comparing.
-        return Err(ctx(Errno::EFBIG));
-    }
+    let (t, n) = read_table(i)?;
     let dir = dir.to_bytes();
     // The start of the last line whose fifth field, the mount point, is
     // DIR, found in one pass (split iterators cost more code).
@@ -167,6 +164,21 @@ fn look(i: usize, pre: Packed, dir: &CStr, post: Packed) -> Result<(), Error> {
         };
     });
     Ok(())
+}
+
+/// Read this process's mount table into table `i`: the table, and its
+/// length.
+fn read_table(i: usize) -> Result<(&'static [u8; ROOM], usize), Error> {
+    // SAFETY: see `Kept`; no other reference to the tables is live.
+    let t = unsafe { &mut (*TABLES.0.get())[i] };
+    let ctx = Error::ctx(t!("read(/proc/self/mountinfo)"));
+    let fd = sys::open(c"/proc/self/mountinfo", O_RDONLY | O_CLOEXEC).map_err(&ctx)?;
+    let n = sys::read_full(fd.raw(), t).map_err(&ctx)?;
+    if n == ROOM {
+        // A full buffer may be a cut table: not worth comparing.
+        return Err(ctx(Errno::EFBIG));
+    }
+    Ok((t, n))
 }
 
 fn forked(_: i32, opts: &Spec, argv: &Argv) {
