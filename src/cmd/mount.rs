@@ -26,12 +26,12 @@ use crate::text::Packed;
 /// Help for `ns-tool mount --help`.
 pub const HELP: Packed = t!("Usage: ns-tool mount [OPTIONS] [--] [COMMAND [ARGS...]]
 
-A mount namespace: its own mount table, all private, a tmpfs on DIR,
-COMMAND run there; the outside's stays as it was (docs/04-mount.md).
+A mount namespace: a tmpfs on DIR of its own, all mounts private,
+COMMAND run there; the outside's stay as they were (docs/04-mount.md).
 
 Options:
-  --target DIR  where to mount the tmpfs (default /mnt)
-  --pid         also a PID namespace, COMMAND its PID 1
+  --target DIR       the tmpfs's directory (default /mnt)
+  --pid              also a PID namespace, COMMAND its PID 1
   pid's --user, --init, --mount-proc, -P, -g, -e, --rewrite, --trace
 ");
 
@@ -74,7 +74,7 @@ pub fn parse(args: Cursor<'_>, trace: bool) -> Result<Command, Usage<'_>> {
 static DEMO: Demo = Demo {
     prepare,
     enter,
-    forked,
+    forked: |_, _, _| {},
     ended,
     inside,
 };
@@ -171,23 +171,18 @@ fn look(i: usize, pre: Packed, dir: &CStr, post: Packed) -> Result<(), Error> {
 fn read_table(i: usize) -> Result<(&'static [u8; ROOM], usize), Error> {
     // SAFETY: see `Kept`; no other reference to the tables is live.
     let t = unsafe { &mut (*TABLES.0.get())[i] };
-    let ctx = Error::ctx(t!("read(/proc/self/mountinfo)"));
-    let fd = sys::open(c"/proc/self/mountinfo", O_RDONLY | O_CLOEXEC).map_err(&ctx)?;
-    let n = sys::read_full(fd.raw(), t).map_err(&ctx)?;
-    if n == ROOM {
-        // A full buffer may be a cut table: not worth comparing.
-        return Err(ctx(Errno::EFBIG));
-    }
-    Ok((t, n))
+    sys::open(c"/proc/self/mountinfo", O_RDONLY | O_CLOEXEC)
+        .and_then(|fd| match sys::read_full(fd.raw(), t)? {
+            // A full buffer may be a cut table: not worth comparing.
+            ROOM => Err(Errno::EFBIG),
+            n => Ok((&*t, n)),
+        })
+        .map_err(Error::ctx(t!("read(/proc/self/mountinfo)")))
 }
 
-fn forked(_: i32, opts: &Spec, argv: &Argv) {
-    // A table it cannot read, `ended` cannot either, and says why.
-    let _ = look(0, t!("Parent: on "), target(opts, argv), t!(" outside: "));
-}
 
 fn inside(opts: &Spec, argv: &Argv) -> Result<i32, Error> {
-    say(t!("\n=== Inside the mount namespace ==="));
+    say(t!("=== Inside the mount namespace ==="));
     look(1, t!("On "), target(opts, argv), t!(" in namespace: "))?;
     say_link(t!("Mount namespace: "), c"/proc/self/ns/mnt");
     say(t!("==================================\n"));
@@ -196,7 +191,7 @@ fn inside(opts: &Spec, argv: &Argv) -> Result<i32, Error> {
 
 fn ended(child: i32, status: sys::WaitStatus, opts: &Spec, argv: &Argv) -> Result<i32, Error> {
     let dir = target(opts, argv);
-    look(1, t!("Parent: on "), dir, t!(" outside, after: "))?;
+    look(1, t!("Parent: on "), dir, t!(" outside: "))?;
     say_link(t!("Parent: mount namespace outside: "), c"/proc/self/ns/mnt");
     let code = super::pid::parent_done(child, status, opts, argv)?;
     // SAFETY: see `Kept`.
