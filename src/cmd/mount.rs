@@ -19,7 +19,7 @@ use crate::cli::{
 use crate::engine::{ns, Demo, Spec};
 use crate::error::{self, Error, EXIT_FAILURE};
 use crate::rt::argv::Argv;
-use crate::rt::out::{self, out, say};
+use crate::rt::out::{out, say};
 use crate::sys::{self, Errno};
 use crate::text::Packed;
 
@@ -137,31 +137,32 @@ static TABLES: Kept<[[u8; ROOM]; 2]> = Kept(UnsafeCell::new([[0; ROOM]; 2]));
 fn look(i: usize, pre: Packed, dir: &CStr, post: Packed) -> Result<(), Error> {
     let (t, n) = read_table(i)?;
     let dir = dir.to_bytes();
-    // The start of the last line whose fifth field, the mount point, is
-    // DIR, found in one pass (split iterators cost more code).
-    let (mut start, mut spaces, mut hit) = (0, 0, None);
-    for j in 0..n {
-        match t[j] {
-            b'\n' => (start, spaces) = (j + 1, 0),
-            b' ' => {
-                spaces += 1;
-                let f = &t[j + 1..];
-                if spaces == 4 && f.starts_with(dir) && f.get(dir.len()) == Some(&b' ') {
-                    hit = Some(start);
+    // The last line whose fifth field, the mount point, is DIR, found in
+    // one pass: `k` bytes of the field so far, all DIR's (split iterators
+    // and slices cost more code).
+    let (mut start, mut field, mut k, mut same, mut hit) = (0, 0, 0, true, false);
+    let mut line = &t[..0];
+    for (j, &c) in t[..n].iter().enumerate() {
+        if c == b' ' || c == b'\n' {
+            hit |= field == 4 && same && k == dir.len();
+            (field, k, same) = (field + 1, 0, true);
+            if c == b'\n' {
+                if hit {
+                    line = &t[start..j];
                 }
+                (start, field, hit) = (j + 1, 0, false);
             }
-            _ => {}
+        } else if field == 4 {
+            same &= dir.get(k) == Some(&c);
+            k += 1;
         }
     }
     out(|b| {
         b.p(pre).esc(dir).p(post);
-        match hit {
-            Some(h) => {
-                let l = &t[h..n];
-                b.esc(&l[..l.iter().position(|&c| c == b'\n').unwrap_or(l.len())])
-            }
-            None => b.p(t!("nothing mounted")),
-        };
+        if line.is_empty() {
+            b.p(t!("nothing mounted"));
+        }
+        b.esc(line);
     });
     Ok(())
 }
@@ -197,9 +198,7 @@ fn ended(child: i32, status: sys::WaitStatus, opts: &Spec, argv: &Argv) -> Resul
     // SAFETY: see `Kept`.
     let [before, after] = unsafe { &*TABLES.0.get() };
     if before != after {
-        out::err(|b| {
-            b.p(t!("ns-tool: the mount table outside changed"));
-        });
+        say(t!("Parent: mount table outside: CHANGED while the child ran"));
         return Ok(EXIT_FAILURE);
     }
     say(t!("Parent: mount table outside: byte for byte as before"));
