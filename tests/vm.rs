@@ -355,6 +355,38 @@ static CLONE_AS_INIT: SharedBoot = SharedBoot::new("clone-as-init", |vm: &mut Vm
         .exec_as_init("clone as init", ["clone"]);
 });
 
+/// The boot for `mount`: the demonstration as root and, with `--user`, as
+/// nobody; a COMMAND that greps its own mount table; a missing --target;
+/// nobody without a user namespace; `--trace` with this arch's numbers;
+/// the guest's mount table afterwards.
+static MOUNT: SharedBoot = SharedBoot::new("mount", |vm: &mut Vm| {
+    let busybox = busybox(vm.arch());
+    vm.file("/bin/busybox", 0o755, busybox)
+        .command_as(
+            "install busybox",
+            0,
+            ["/bin/busybox", "--install", "-s", "/bin"],
+        )
+        .command_as("mkdir /mnt", 0, ["/bin/mkdir", "-p", "/mnt"])
+        .command_as("table before", 0, ["/bin/cat", "/proc/self/mountinfo"])
+        .run("mount", ["mount"])
+        .run(
+            "mount grep",
+            [
+                "mount",
+                "--",
+                "sh",
+                "-c",
+                "grep ' /mnt ' /proc/self/mountinfo",
+            ],
+        )
+        .run("mount missing", ["mount", "--target", "/nosuch"])
+        .run_as("mount user as nobody", NOBODY, ["mount", "--user"])
+        .run_as("mount as nobody", NOBODY, ["mount", "--", "true"])
+        .run("mount trace", ["--trace", "mount"])
+        .command_as("table after", 0, ["/bin/cat", "/proc/self/mountinfo"]);
+});
+
 /// The boot for `uts`: the guest's own names, the demonstration, names
 /// given to COMMAND, `--user` as nobody, the trace; the names again after.
 static UTS: SharedBoot = SharedBoot::new("uts", |vm: &mut Vm| {
@@ -574,6 +606,9 @@ on_both_arches!(
     user_trace_is_the_archs,
     ipc_counts_from_both_sides,
     ipc_command_and_trace,
+    mount_shows_the_tmpfs_inside_only,
+    mount_runs_command_and_reports_errors,
+    mount_trace_is_the_archs,
 );
 
 /// What `ns-tool pid` prints when it succeeds, as root: `child` is the
@@ -1608,4 +1643,81 @@ fn ipc_command_and_trace(arch: Arch) {
         );
     }
     keep(arch, "ipc-trace", &step.stderr());
+}
+
+/// `mount`: the tmpfs on /mnt inside, nothing on /mnt outside, the
+/// outside's table byte for byte as before (ns-tool's own
+/// check), the same as nobody with `--user`; the guest's table the same
+/// after every run.
+fn mount_shows_the_tmpfs_inside_only(arch: Arch) {
+    let boot = MOUNT.get(arch);
+    for name in ["mount", "mount user as nobody"] {
+        let step = boot.step(name).success().stderr_eq("");
+        let out = step.stdout();
+        let inside = out
+            .lines()
+            .find(|l| l.starts_with("On /mnt in namespace: "))
+            .unwrap_or("");
+        step.check(
+            &format!("a tmpfs on /mnt inside, nodev and nosuid: {out}"),
+            inside.contains(" /mnt rw,nosuid,nodev") && inside.contains(" - tmpfs tmpfs "),
+        )
+        .stdout_contains("Parent: on /mnt outside: nothing mounted\n")
+        .stdout_contains("Mount namespace: mnt:[")
+        .check(
+            &format!("the outside's table unchanged, last: {out}"),
+            out.ends_with("Parent: mount table outside: byte for byte as before\n"),
+        );
+        keep(arch, &name.replace(' ', "-"), &out);
+    }
+    let before = boot.step("table before").success().stdout();
+    boot.step("table after")
+        .success()
+        .check(
+            "the guest's mount table as before",
+            boot.step("table after").stdout() == before,
+        )
+        .stdout_lacks(" /mnt ");
+}
+
+/// `mount -- COMMAND`: COMMAND sees the tmpfs; a missing --target is one
+/// line and exit 1; nobody without `--user` gets unshare's EPERM line.
+fn mount_runs_command_and_reports_errors(arch: Arch) {
+    let boot = MOUNT.get(arch);
+    let step = boot.step("mount grep").success();
+    let out = step.stdout();
+    step.check(
+        &format!("one tmpfs line on /mnt, nodev, nosuid: {out}"),
+        out.lines().count() == 1
+            && out.contains(" /mnt rw,nosuid,nodev")
+            && out.contains(" - tmpfs "),
+    );
+    boot.step("mount missing")
+        .code(1)
+        .stdout_eq("")
+        .stderr_eq("ns-tool: openat(/nosuch): No such file or directory (ENOENT)\n");
+    boot.step("mount as nobody")
+        .code(1)
+        .stdout_eq("")
+        .stderr_starts_with("ns-tool: unshare(CLONE_NEWNS): Operation not permitted (EPERM): ");
+}
+
+/// `--trace mount`: the child's unshare(CLONE_NEWNS), the tree made
+/// private, the tmpfs mounted, each with this arch's numbers.
+fn mount_trace_is_the_archs(arch: Arch) {
+    let boot = MOUNT.get(arch);
+    let step = boot.step("mount trace").success();
+    let err = step.stderr();
+    let (unshare, mount) = match arch {
+        Arch::X86_64 => ("(x86_64 #272)", "(x86_64 #165)"),
+        Arch::Aarch64 => ("(aarch64 #97)", "(aarch64 #40)"),
+    };
+    for want in [
+        format!("] unshare(CLONE_NEWNS) = 0  {unshare}"),
+        format!("] mount(NULL, \"/\", NULL, MS_REC|MS_PRIVATE, NULL) = 0  {mount}"),
+        format!("] mount(\"tmpfs\", \"/mnt\", \"tmpfs\", MS_NOSUID|MS_NODEV, NULL) = 0  {mount}"),
+    ] {
+        step.check(&format!("{want} in: {err}"), err.contains(&want));
+    }
+    keep(arch, "mount-trace", &err);
 }

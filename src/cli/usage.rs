@@ -56,6 +56,8 @@ pub enum Wrong {
     BadName,
     /// `user --map-user` or `--map-group` with a value that is not an ID.
     BadId,
+    /// `mount --target` with an empty value.
+    EmptyTarget,
     /// Nothing (while parsing; never in a Usage).
     NoError,
 }
@@ -67,7 +69,7 @@ const WORD: u8 = 2;
 
 /// Each [`Wrong`]'s message (what was wrong, and what to do), with
 /// [`CMD`] and [`WORD`] where those go.
-const MESSAGES: [Packed; 18] = [
+const MESSAGES: [Packed; 19] = [
     t!("missing command; run 'ns-tool --help' for usage"),
     t!("unknown command '\x02'; run 'ns-tool --help' for the list of commands"),
     t!("unknown option '\x02'; run 'ns-tool --help' for usage"),
@@ -95,6 +97,7 @@ const MESSAGES: [Packed; 18] = [
     t!("proc: --pid and --compare take a process ID, not '\x02'"),
     t!("\x01: a name is at most 64 bytes (the kernel's limit), not '\x02'"),
     t!("\x01: an ID is a number from 0 to 4294967294, not '\x02'"),
+    t!("\x01: --target takes a directory, not an empty word"),
 ];
 
 impl<'a> Usage<'a> {

@@ -48,6 +48,7 @@ commands! {
     5 "clone" => clone,
     6 "uts" => uts,
     7 "ipc" => ipc,
+    8 "mount" => mount,
     9 "user" => user,
 }
 
@@ -62,11 +63,12 @@ proc
 clone
 uts
 ipc
+mount
 user
 -h --help help
 -V --version
 --trace"),
-    ids: &[0, 1, 2, 3, 4, 5, 6, 7, 9, TOP_HELP, VERSION, TOP_TRACE],
+    ids: &[0, 1, 2, 3, 4, 5, 6, 7, 8, 9, TOP_HELP, VERSION, TOP_TRACE],
 };
 const TOP_HELP: u8 = 0x40;
 const VERSION: u8 = 0x41;
@@ -88,6 +90,7 @@ Commands:
   clone       pid with one clone3 call instead of unshare and fork
   uts         a hostname and domain name of its own
   ipc         message queues, semaphores, shared memory of its own
+  mount       a mount table of its own, a tmpfs mounted in it
   user        a user namespace: root inside, an ordinary user outside
   help CMD    a command's help
 

@@ -123,8 +123,9 @@ impl Value {
 }
 
 impl Spec {
-    /// Option value `n` (0 or 1) as given on the command line, if it was.
-    pub fn value<'a>(&self, argv: &'a Argv, n: usize) -> Option<&'a CStr> {
+    /// Option value `n` (0 or 1) as given on the command line, if it was
+    /// (static, as argv is: it can name an error's argument).
+    pub fn value(&self, argv: &Argv, n: usize) -> Option<&'static CStr> {
         let v = self.values[n];
         (v.index != u16::MAX).then(|| {
             let word = argv.arg(v.index.into()).to_bytes_with_nul();

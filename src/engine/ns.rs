@@ -114,11 +114,7 @@ fn write_file(path: &'static CStr, text: &Buf) -> Result<(), Error> {
 /// PID namespace. Nothing changes outside, and it all vanishes with the
 /// namespace.
 pub fn mount_proc() -> Result<(), Error> {
-    sys::mount(None, c"/", None, MS_REC | MS_PRIVATE).map_err(|e| {
-        Error::sys(t!("mount"), e)
-            .with_arg(b"/, MS_REC|MS_PRIVATE")
-            .hint_on(Errno::EINVAL, t!("/ is not a mount point here (chroot?)"))
-    })?;
+    make_private()?;
     sys::mount(
         Some(c"proc"),
         c"/proc",
@@ -129,6 +125,16 @@ pub fn mount_proc() -> Result<(), Error> {
         Error::sys(t!("mount"), e)
             .with_arg(b"proc on /proc")
             .hint_on(Errno::ENOENT, t!("there is no /proc directory to mount on"))
+    })
+}
+
+/// Make every mount of this mount namespace private, so that what is
+/// mounted here stays here and the outside's mounts do not show up later.
+pub fn make_private() -> Result<(), Error> {
+    sys::mount(None, c"/", None, MS_REC | MS_PRIVATE).map_err(|e| {
+        Error::sys(t!("mount"), e)
+            .with_arg(b"/, MS_REC|MS_PRIVATE")
+            .hint_on(Errno::EINVAL, t!("/ is not a mount point here (chroot?)"))
     })
 }
 

@@ -76,7 +76,7 @@ rows! {
     readlinkat: "read /proc/PID/ns links (aarch64 has no plain readlink)",
     getdents64: "proc: list /proc/PID/ns",
     prctl: "PR_SET_PDEATHSIG: die with the parent; init: be a subreaper",
-    mount: "--mount-proc: make / private, mount /proc; init: /proc, /sys, /dev",
+    mount: "--mount-proc: make / private, mount /proc; init: /proc, /sys, /dev; mount: a tmpfs",
     execve: "run COMMAND",
     kill: "pass signals on to the child",
     rt_sigprocmask: "block the signals the supervisor waits for",
