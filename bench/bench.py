@@ -291,6 +291,7 @@ SUBCOMMANDS = [
     ("uts", "adf84a6", "885cf1b"),
     ("user", "885cf1b", "8633ade"),
     ("ipc", "885cf1b", "b9f018a"),
+    ("mount", "885cf1b", "2778aff"),
 ]
 # At most this much a subcommand may add (the project's rule).
 SUBCOMMAND_ALLOWANCE = 1536
