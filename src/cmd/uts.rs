@@ -121,7 +121,8 @@ fn names(host: Packed, domain: Packed, u: &Utsname) {
 
 fn inside(_: &Spec, _: &Argv) -> Result<i32, Error> {
     let mut u = [0; 390];
-    sys::uname(&mut u).map_err(Error::ctx(t!("uname")))?;
+    // uname(2) fails only for a bad pointer.
+    let _ = sys::uname(&mut u);
     say(t!(""));
     say(t!("=== Inside the UTS namespace ==="));
     names(
@@ -137,7 +138,8 @@ fn inside(_: &Spec, _: &Argv) -> Result<i32, Error> {
 
 fn ended(child: i32, status: sys::WaitStatus, opts: &Spec, argv: &Argv) -> Result<i32, Error> {
     let mut after = [0; 390];
-    sys::uname(&mut after).map_err(Error::ctx(t!("uname")))?;
+    // uname(2) fails only for a bad pointer.
+    let _ = sys::uname(&mut after);
     names(
         t!("Parent: hostname outside, after: "),
         t!("Parent: domain name outside, after: "),
