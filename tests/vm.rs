@@ -510,6 +510,9 @@ on_both_arches!(
     clone_falls_back_to_clone_on_enosys,
     clone_as_machine_init,
     proc_lists_and_compares_namespaces,
+    cgroup_shows_root_inside,
+    cgroup_in_a_sub_cgroup,
+    cgroup_as_nobody,
 );
 
 /// What `ns-tool pid` prints when it succeeds, as root: `child` is the
@@ -1219,4 +1222,175 @@ fn proc_lists_and_compares_namespaces(arch: Arch) {
         .code(1)
         .stdout_eq("")
         .stderr_starts_with("ns-tool: ");
+}
+
+/// The boot for `cgroup`: the demonstration before any cgroup file system
+/// is mounted (the kernel then lists no hierarchy in /proc/self/cgroup),
+/// in the guest's root cgroup (the same `0::/` from both sides), then in
+/// a cgroup v2 sub-cgroup the
+/// step's shell moves itself into (`0::/demo` outside, `0::/` inside); a
+/// traced COMMAND that reads its own cgroup and /init's, which is above
+/// the namespace's root; nobody with and without `--user`; a COMMAND's
+/// background process under `--pid`, after which the sub-cgroup is empty.
+static CGROUP: SharedBoot = SharedBoot::new("cgroup", |vm: &mut Vm| {
+    let busybox = busybox(vm.arch());
+    let in_demo = |args: &str| {
+        [
+            "/bin/sh".to_string(),
+            "-c".into(),
+            format!("echo $$ > {DEMO_CGROUP}/cgroup.procs && exec /bin/ns-tool {args}"),
+        ]
+    };
+    vm.file("/bin/busybox", 0o755, busybox)
+        .command_as(
+            "install busybox",
+            0,
+            ["/bin/busybox", "--install", "-s", "/bin"],
+        )
+        .readlink("init cgroup ns", "/proc/1/ns/cgroup")
+        .run("cgroup unmounted", ["cgroup"])
+        .command_as(
+            "mount cgroup2",
+            0,
+            [
+                "/bin/sh",
+                "-c",
+                &format!(
+                    "mkdir -p /sys/fs/cgroup && mount -t cgroup2 none /sys/fs/cgroup && \
+                     mkdir {DEMO_CGROUP}"
+                ),
+            ],
+        )
+        .run("cgroup at the root", ["cgroup"])
+        .command_as("cgroup in demo", 0, in_demo("cgroup"))
+        .command_as(
+            "cgroup trace",
+            0,
+            in_demo("--trace cgroup -- cat /proc/self/cgroup /proc/1/cgroup"),
+        )
+        .run_as("cgroup user as nobody", NOBODY, ["cgroup", "--user"])
+        .run_as("cgroup as nobody", NOBODY, ["cgroup", "--", "true"])
+        .command_as(
+            "cgroup pid leak",
+            0,
+            in_demo("cgroup --pid -- sh -c 'sleep 1000 >/dev/null 2>&1 & exit 0'"),
+        )
+        .command_as(
+            "cgroup empty",
+            0,
+            [
+                "/bin/sh",
+                "-c",
+                &format!("cat {DEMO_CGROUP}/cgroup.procs; rmdir {DEMO_CGROUP} && echo removed"),
+            ],
+        );
+});
+
+/// The sub-cgroup the `CGROUP` boot makes.
+const DEMO_CGROUP: &str = "/sys/fs/cgroup/demo";
+
+/// `cgroup`'s demonstration for a process whose cgroup v2 path is `path`
+/// (the guest mounts no v1 hierarchy: one line each; none before cgroup2
+/// is mounted), with the two namespaces' names.
+fn cgroup_contract(path: Option<&str>, outer_ns: &str, inner_ns: &str, child: &str) -> String {
+    let line = |label: &str, path: &str| format!("{label}0::{path}\n");
+    let (before, inside, after) = match path {
+        Some(p) => (
+            line("Parent: cgroup outside: ", p),
+            line("cgroup in namespace: ", "/"),
+            line("Parent: cgroup outside, after: ", p),
+        ),
+        None => Default::default(),
+    };
+    format!(
+        "{before}Parent: cgroup namespace: {outer_ns}
+
+=== Inside the cgroup namespace ===
+{inside}cgroup namespace: {inner_ns}
+===================================
+
+{after}Parent: child {child} exited with status 0
+"
+    )
+}
+
+/// Check a `cgroup` demonstration run in cgroup `path`, the guest's
+/// cgroup namespace `init_ns` outside.
+fn check_cgroup_demo<'a>(step: Assert<'a>, path: Option<&str>, init_ns: &str) -> Assert<'a> {
+    let step = step.success().stderr_eq("");
+    let inner = step.stdout_field("cgroup namespace: ");
+    let child = step.stdout_field("Parent: child ");
+    let child = child.split(' ').next().unwrap_or("").to_string();
+    let step = step.stdout_eq(&cgroup_contract(path, init_ns, &inner, &child));
+    step.check(
+        &format!("a cgroup namespace of its own inside ({inner}), not the guest's"),
+        inner.starts_with("cgroup:[") && inner != init_ns,
+    )
+}
+
+/// `cgroup` where /init runs, the root cgroup: both sides say `0::/`, and
+/// only the namespaces' inodes differ. Before cgroup2 is first mounted,
+/// the kernel lists no hierarchy in /proc/self/cgroup, on either side.
+fn cgroup_shows_root_inside(arch: Arch) {
+    let boot = CGROUP.get(arch);
+    let init_ns = boot.step("init cgroup ns").success().stdout();
+    check_cgroup_demo(boot.step("cgroup unmounted"), None, &init_ns);
+    boot.step("mount cgroup2").success();
+    let step = check_cgroup_demo(boot.step("cgroup at the root"), Some("/"), &init_ns);
+    keep(arch, "cgroup-root", &step.stdout());
+}
+
+/// `cgroup` in the sub-cgroup `demo`: `0::/demo` outside, `0::/` inside;
+/// the traced COMMAND sees itself at `/` and /init at `/..`; a background
+/// process under `--pid` dies with the namespace, and the sub-cgroup can
+/// be removed: nothing was left in it.
+fn cgroup_in_a_sub_cgroup(arch: Arch) {
+    let boot = CGROUP.get(arch);
+    let init_ns = boot.step("init cgroup ns").success().stdout();
+    boot.step("mount cgroup2").success();
+    let step = check_cgroup_demo(boot.step("cgroup in demo"), Some("/demo"), &init_ns);
+    keep(arch, "cgroup", &step.stdout());
+    let (name, unshare) = match arch {
+        Arch::X86_64 => ("x86_64", 272),
+        Arch::Aarch64 => ("aarch64", 97),
+    };
+    let step = boot
+        .step("cgroup trace")
+        .success()
+        .stdout_eq("0::/\n0::/..\n")
+        .stderr_contains(&format!(
+            "] unshare(CLONE_NEWCGROUP) = 0  ({name} #{unshare})"
+        ));
+    let trace = step.stderr();
+    step.check(
+        "one unshare, by the child",
+        trace.matches("] unshare(").count() == 1
+            && trace
+                .lines()
+                .any(|l| l.starts_with("[child of ") && l.contains("] unshare(CLONE_NEWCGROUP)")),
+    );
+    keep(arch, "cgroup-trace", &trace);
+    boot.step("cgroup pid leak").success().stderr_eq("");
+    boot.step("cgroup empty").success().stdout_eq("removed\n");
+}
+
+/// As nobody: `--user` makes the demonstration work (the guest's root
+/// cgroup, both sides `/`); without it, the child's unshare fails with
+/// one line and the `--user` hint.
+fn cgroup_as_nobody(arch: Arch) {
+    let boot = CGROUP.get(arch);
+    boot.step("install busybox").success();
+    let step = boot.step("cgroup user as nobody").success().stderr_eq("");
+    let inner = step.stdout_field("cgroup namespace: ");
+    let outer = step.stdout_field("Parent: cgroup namespace: ");
+    step.stdout_contains("\ncgroup in namespace: 0::/\n")
+        .check("two cgroup namespaces", inner != outer);
+    boot.step("cgroup as nobody")
+        .code(1)
+        .stdout_eq("")
+        .stderr_eq(
+            "ns-tool: unshare(CLONE_NEWCGROUP): Operation not permitted (EPERM): creating \
+             namespaces requires root (CAP_SYS_ADMIN); run it with sudo, or add --user to create \
+             a user namespace first\n",
+        );
 }
