@@ -20,9 +20,9 @@ use crate::text::Packed;
 /// Help for `ns-tool cgroup --help`.
 pub const HELP: Packed = t!("Usage: ns-tool cgroup [OPTIONS] [--] [COMMAND [ARGS...]]
 
-A cgroup namespace: /proc/self/cgroup shows the cgroup the namespace was
-made in as `/`, and the cgroups around it not at all; COMMAND runs there.
-The cgroup itself and its limits are unchanged (docs/cgroup-time.md).
+A cgroup namespace: /proc/self/cgroup shows the cgroup it was made in as
+`/` (those above it as `/..`); COMMAND runs there. The cgroup itself, and
+its limits, stay what they were (docs/cgroup-time.md).
 
 Options:
   --pid    also a PID namespace, COMMAND its PID 1
