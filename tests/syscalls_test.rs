@@ -97,6 +97,7 @@ fn host_column_matches_the_sc_crate() {
         ("uname", sc::nr::UNAME),
         ("sethostname", sc::nr::SETHOSTNAME),
         ("setdomainname", sc::nr::SETDOMAINNAME),
+        ("clock_gettime", sc::nr::CLOCK_GETTIME),
     ]
     .into();
     let rows = table();

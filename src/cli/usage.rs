@@ -54,6 +54,9 @@ pub enum Wrong {
     BadPid,
     /// `uts --hostname` or `--domainname` longer than the kernel takes.
     BadName,
+    /// `time --monotonic` or `--boottime` not whole seconds the kernel
+    /// could take.
+    BadOffset,
     /// Nothing (while parsing; never in a Usage).
     NoError,
 }
@@ -65,7 +68,7 @@ const WORD: u8 = 2;
 
 /// Each [`Wrong`]'s message (what was wrong, and what to do), with
 /// [`CMD`] and [`WORD`] where those go.
-const MESSAGES: [Packed; 17] = [
+const MESSAGES: [Packed; 18] = [
     t!("missing command; run 'ns-tool --help' for usage"),
     t!("unknown command '\x02'; run 'ns-tool --help' for the list of commands"),
     t!("unknown option '\x02'; run 'ns-tool --help' for usage"),
@@ -92,6 +95,10 @@ const MESSAGES: [Packed; 17] = [
     t!("\x01: --pause runs no COMMAND; give one or the other"),
     t!("proc: --pid and --compare take a process ID, not '\x02'"),
     t!("\x01: a name is at most 64 bytes (the kernel's limit), not '\x02'"),
+    t!(
+        "\x01: an offset is whole seconds, -4611686018 to 4611686018 (the kernel's \
+        limit), not '\x02'"
+    ),
 ];
 
 impl<'a> Usage<'a> {

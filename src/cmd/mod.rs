@@ -48,15 +48,16 @@ commands! {
     5 "clone" => clone,
     6 "uts" => uts,
     10 "cgroup" => cgroup,
+    11 "time" => time,
 }
 
 /// The subcommands' names, one a line (the line is its id above), then
 /// the options that come before a subcommand and stand in its place.
 const NAMES: Opts = Opts {
     names: t!(
-        "pid\ninit\nsyscalls\ncheck-caps\nproc\nclone\nuts\ncgroup\n-h --help help\n-V --version\n--trace"
+        "pid\ninit\nsyscalls\ncheck-caps\nproc\nclone\nuts\ncgroup\ntime\n-h --help help\n-V --version\n--trace"
     ),
-    ids: &[0, 1, 2, 3, 4, 5, 6, 10, TOP_HELP, VERSION, TOP_TRACE],
+    ids: &[0, 1, 2, 3, 4, 5, 6, 10, 11, TOP_HELP, VERSION, TOP_TRACE],
 };
 const TOP_HELP: u8 = 0x40;
 const VERSION: u8 = 0x41;
@@ -78,6 +79,7 @@ Commands:
   clone       pid with one clone3 call instead of unshare and fork
   uts         a hostname and domain name of its own
   cgroup      a cgroup namespace: its cgroup is / inside
+  time        a time namespace: the monotonic and boot clocks shifted
   help CMD    a command's help
 
 Options:

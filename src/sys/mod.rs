@@ -20,6 +20,7 @@ mod ns;
 mod process;
 pub mod rows;
 mod signal;
+mod time;
 pub mod trace;
 mod uts;
 
@@ -28,6 +29,7 @@ pub use fs::*;
 pub use ns::*;
 pub use process::*;
 pub use signal::*;
+pub use time::*;
 pub use uts::*;
 
 pub use syscalls::Errno;

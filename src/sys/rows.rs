@@ -96,6 +96,7 @@ rows! {
     uname: "uts: the hostname and domain name, from each side",
     sethostname: "uts: the hostname inside",
     setdomainname: "uts: the NIS domain name inside",
+    clock_gettime: "time: CLOCK_MONOTONIC and CLOCK_BOOTTIME, from each side",
 }
 
 /// Every row's `name\npurpose\n`, in order, packed (build/pack.rs).
