@@ -513,6 +513,10 @@ on_both_arches!(
     cgroup_shows_root_inside,
     cgroup_in_a_sub_cgroup,
     cgroup_as_nobody,
+    time_shifts_both_clocks,
+    time_command_sees_uptime_ahead,
+    time_trace_is_the_archs,
+    time_errors,
 );
 
 /// What `ns-tool pid` prints when it succeeds, as root: `child` is the
@@ -1392,5 +1396,247 @@ fn cgroup_as_nobody(arch: Arch) {
             "ns-tool: unshare(CLONE_NEWCGROUP): Operation not permitted (EPERM): creating \
              namespaces requires root (CAP_SYS_ADMIN); run it with sudo, or add --user to create \
              a user namespace first\n",
+        );
+}
+
+/// The boot for `time`: the demonstration, plain and traced; a COMMAND
+/// reading /proc/uptime between two reads of the guest's own; nobody with
+/// and without `--user`; an offset the kernel refuses (ERANGE) and one
+/// the command line does (exit 2).
+static TIME: SharedBoot = SharedBoot::new("time", |vm: &mut Vm| {
+    let busybox = busybox(vm.arch());
+    vm.file("/bin/busybox", 0o755, busybox)
+        .command_as(
+            "install busybox",
+            0,
+            ["/bin/busybox", "--install", "-s", "/bin"],
+        )
+        .readlink("init time ns", "/proc/1/ns/time")
+        .run("time", ["time"])
+        .run("time trace", ["--trace", "time", "--monotonic", "-1"])
+        .command_as(
+            "time uptime",
+            0,
+            [
+                "/bin/sh",
+                "-c",
+                "cat /proc/uptime; /bin/ns-tool time --boottime 3600 -- cat /proc/uptime; \
+                 cat /proc/uptime",
+            ],
+        )
+        .run_as("time user as nobody", NOBODY, ["time", "--user"])
+        .run_as("time as nobody", NOBODY, ["time", "--", "true"])
+        .run(
+            "time erange",
+            ["time", "--boottime", "-4611686018", "--", "true"],
+        )
+        .run("time bad offset", ["time", "--monotonic", "1.5"]);
+});
+
+/// A `time` demonstration's numbers: each clock outside and inside (in
+/// nanoseconds) and the printed difference; the three namespace links.
+struct TimeReport {
+    outside: [i128; 2],
+    inside: [i128; 2],
+    difference: [i64; 2],
+    parent_ns: String,
+    children_ns: String,
+    inside_ns: String,
+}
+
+/// Check a `time` demonstration with offsets `offsets` (monotonic,
+/// boottime) against its whole shape, and return its numbers.
+fn check_time_demo(step: &Assert, offsets: [i64; 2]) -> TimeReport {
+    let clock = |v: &str| -> i128 {
+        let (s, ns) = v
+            .strip_suffix(" ns")
+            .and_then(|v| v.split_once(" s "))
+            .unwrap_or_else(|| step.fail(&format!("a clock as `S s N ns`: {v:?}")));
+        let n = |x: &str| {
+            x.parse::<i128>()
+                .unwrap_or_else(|_| step.fail(&format!("a number: {x:?}")))
+        };
+        n(s) * 1_000_000_000 + n(ns)
+    };
+    let names = ["CLOCK_MONOTONIC", "CLOCK_BOOTTIME"];
+    let mut r = TimeReport {
+        outside: [0; 2],
+        inside: [0; 2],
+        difference: [0; 2],
+        parent_ns: step.stdout_field("Parent: time namespace: "),
+        children_ns: step.stdout_field("Parent: time namespace for children: "),
+        inside_ns: step.stdout_field("time namespace: "),
+    };
+    for (i, name) in names.iter().enumerate() {
+        r.outside[i] = clock(&step.stdout_field(&format!("Parent: {name} outside: ")));
+        let inside = step.stdout_field(&format!("{name} in namespace: "));
+        let (value, diff) = inside
+            .strip_suffix(" s)")
+            .and_then(|v| v.split_once(" (difference: "))
+            .unwrap_or_else(|| step.fail(&format!("{name}: a value and a difference")));
+        r.inside[i] = clock(value);
+        r.difference[i] = diff
+            .parse()
+            .unwrap_or_else(|_| step.fail(&format!("a difference: {diff:?}")));
+    }
+    let child = step.stdout_field("Parent: child ");
+    let child = child.split(' ').next().unwrap_or("");
+    let line = |name: &str, side: &str, t: i128| {
+        format!(
+            "{name}{side}{} s {} ns",
+            t / 1_000_000_000,
+            t % 1_000_000_000
+        )
+    };
+    let want = format!(
+        "{}\n{}\nParent: time namespace: {}\nParent: time namespace for children: {}\n\n\
+         === Inside the time namespace ===\n{} (difference: {} s)\n{} (difference: {} s)\n\
+         time namespace: {}\n=================================\n\n\
+         Parent: child {child} exited with status 0\n",
+        line("Parent: CLOCK_MONOTONIC", " outside: ", r.outside[0]),
+        line("Parent: CLOCK_BOOTTIME", " outside: ", r.outside[1]),
+        r.parent_ns,
+        r.children_ns,
+        line("CLOCK_MONOTONIC", " in namespace: ", r.inside[0]),
+        r.difference[0],
+        line("CLOCK_BOOTTIME", " in namespace: ", r.inside[1]),
+        r.difference[1],
+        r.inside_ns,
+    );
+    step.check(
+        &format!("stdout to be exactly:\n{want}"),
+        step.stdout() == want,
+    );
+    for i in 0..2 {
+        // Ahead by the offset, plus what passed between the parent's read
+        // and the child's (under a second, even under TCG; a second more
+        // would be a wrong offset).
+        let ahead = r.inside[i] - r.outside[i] - i128::from(offsets[i]) * 1_000_000_000;
+        step.check(
+            &format!(
+                "{}: inside ahead by its offset {}, {ahead} ns off",
+                names[i], offsets[i]
+            ),
+            (0..1_000_000_000).contains(&ahead),
+        );
+        // Rounded: the offset, or one more if half a second passed.
+        let over = r.difference[i] - offsets[i];
+        step.check(
+            &format!(
+                "{}: the difference printed, {}, is the offset",
+                names[i], r.difference[i]
+            ),
+            over == i64::from(ahead >= 500_000_000),
+        );
+    }
+    step.check(
+        "time_for_children is the namespace the child is in, not the parent's",
+        r.children_ns == r.inside_ns && r.inside_ns != r.parent_ns,
+    );
+    r
+}
+
+/// `time`: both clocks ahead by the default offsets (an hour, a day)
+/// inside; the parent stays in the guest's time namespace.
+fn time_shifts_both_clocks(arch: Arch) {
+    let boot = TIME.get(arch);
+    let init_ns = boot.step("init time ns").success().stdout();
+    let step = boot.step("time").success().stderr_eq("");
+    let r = check_time_demo(&step, [3600, 86400]);
+    step.check(
+        &format!("the parent in the guest's time namespace, {init_ns}"),
+        r.parent_ns == init_ns,
+    );
+    keep(arch, "time", &step.stdout());
+}
+
+/// `time --boottime 3600 -- cat /proc/uptime`, between two reads of the
+/// guest's uptime: an hour ahead of the first, less than that plus the
+/// time to the second.
+fn time_command_sees_uptime_ahead(arch: Arch) {
+    let boot = TIME.get(arch);
+    let step = boot.step("time uptime").success().stderr_eq("");
+    let out = step.stdout();
+    let hundredths: Vec<i64> = out
+        .lines()
+        .map(|l| {
+            let first = l.split(' ').next().unwrap_or("");
+            let (s, cs) = first.split_once('.').unwrap_or(("x", ""));
+            s.parse::<i64>().unwrap_or(-1) * 100 + cs.parse::<i64>().unwrap_or(-1)
+        })
+        .collect();
+    step.check(
+        &format!("three uptimes, the middle one 3600 s ahead: {hundredths:?}"),
+        hundredths.len() == 3
+            && hundredths[0] + 360_000 <= hundredths[1] + 1
+            && hundredths[1] <= hundredths[2] + 360_000 + 1,
+    );
+}
+
+/// `--trace time`: the parent unshares CLONE_NEWTIME and writes the
+/// offsets before the fork; clock_gettime by this arch's number on both
+/// sides; the demonstration with a negative offset.
+fn time_trace_is_the_archs(arch: Arch) {
+    let boot = TIME.get(arch);
+    let (name, unshare, clock) = match arch {
+        Arch::X86_64 => ("x86_64", 272, 228),
+        Arch::Aarch64 => ("aarch64", 97, 113),
+    };
+    let step = boot
+        .step("time trace")
+        .success()
+        .stderr_contains(&format!(
+            "] unshare(CLONE_NEWTIME) = 0  ({name} #{unshare})"
+        ))
+        .stderr_contains("] write(3, \"monotonic -1 0\\x0aboottime 86400 0\\x0a\", 32) = 32  (")
+        .stderr_contains(&format!(") = 0  ({name} #{clock})"));
+    check_time_demo(&step, [-1, 86400]);
+    let trace = step.stderr();
+    let reads: Vec<&str> = trace
+        .lines()
+        .filter(|l| l.contains("] clock_gettime("))
+        .collect();
+    let at = |what: &str| trace.find(what).unwrap_or(usize::MAX);
+    step.check(
+        "two clock_gettime calls on each side, CLOCK_MONOTONIC (1) then CLOCK_BOOTTIME (7)",
+        reads.len() == 4
+            && reads[0].starts_with("[host ")
+            && reads[0].contains("clock_gettime(1, {")
+            && reads[1].contains("clock_gettime(7, {")
+            && reads[2].starts_with("[child of host ")
+            && reads[3].starts_with("[child of host "),
+    )
+    .check(
+        "unshare, then the offsets, then the fork",
+        at("] unshare(CLONE_NEWTIME)") < at("] write(3, \"monotonic")
+            && at("] write(3, \"monotonic") < at("[child of host "),
+    );
+    keep(arch, "time-trace", &trace);
+    keep(arch, "time-negative", &step.stdout());
+}
+
+/// Errors: nobody may with `--user` (the time namespace is then the
+/// user namespace's); without it, EPERM and the hint; an offset that
+/// would take the boot clock below 0 is ERANGE; `1.5` is exit 2.
+fn time_errors(arch: Arch) {
+    let boot = TIME.get(arch);
+    boot.step("install busybox").success();
+    let step = boot.step("time user as nobody").success().stderr_eq("");
+    check_time_demo(&step, [3600, 86400]);
+    boot.step("time as nobody").code(1).stdout_eq("").stderr_eq(
+        "ns-tool: unshare(CLONE_NEWTIME): Operation not permitted (EPERM): creating \
+         namespaces requires root (CAP_SYS_ADMIN); run it with sudo, or add --user to create \
+         a user namespace first\n",
+    );
+    boot.step("time erange").code(1).stdout_eq("").stderr_eq(
+        "ns-tool: write(/proc/self/timens_offsets): Math result not representable (ERANGE): \
+         a clock may not go below 0 nor past 4611686018 s\n",
+    );
+    boot.step("time bad offset")
+        .code(2)
+        .stdout_eq("")
+        .stderr_eq(
+            "ns-tool: time: an offset is whole seconds, -4611686018 to 4611686018 (the kernel's \
+         limit), not '1.5'\n",
         );
 }
