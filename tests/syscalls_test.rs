@@ -103,6 +103,7 @@ fn host_column_matches_the_sc_crate() {
         ("msgctl", sc::nr::MSGCTL),
         ("semctl", sc::nr::SEMCTL),
         ("shmctl", sc::nr::SHMCTL),
+        ("clock_gettime", sc::nr::CLOCK_GETTIME),
     ]
     .into();
     let rows = table();

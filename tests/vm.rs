@@ -609,6 +609,13 @@ on_both_arches!(
     mount_shows_the_tmpfs_inside_only,
     mount_runs_command_and_reports_errors,
     mount_trace_is_the_archs,
+    cgroup_shows_root_inside,
+    cgroup_in_a_sub_cgroup,
+    cgroup_as_nobody,
+    time_shifts_both_clocks,
+    time_command_sees_uptime_ahead,
+    time_trace_is_the_archs,
+    time_errors,
 );
 
 /// What `ns-tool pid` prints when it succeeds, as root: `child` is the
@@ -1720,4 +1727,417 @@ fn mount_trace_is_the_archs(arch: Arch) {
         step.check(&format!("{want} in: {err}"), err.contains(&want));
     }
     keep(arch, "mount-trace", &err);
+}
+
+/// The boot for `cgroup`: the demonstration before any cgroup file system
+/// is mounted (the kernel then lists no hierarchy in /proc/self/cgroup),
+/// in the guest's root cgroup (the same `0::/` from both sides), then in
+/// a cgroup v2 sub-cgroup the
+/// step's shell moves itself into (`0::/demo` outside, `0::/` inside); a
+/// traced COMMAND that reads its own cgroup and /init's, which is above
+/// the namespace's root; nobody with and without `--user`; a COMMAND's
+/// background process under `--pid`, after which the sub-cgroup is empty.
+static CGROUP: SharedBoot = SharedBoot::new("cgroup", |vm: &mut Vm| {
+    let busybox = busybox(vm.arch());
+    let in_demo = |args: &str| {
+        [
+            "/bin/sh".to_string(),
+            "-c".into(),
+            format!("echo $$ > {DEMO_CGROUP}/cgroup.procs && exec /bin/ns-tool {args}"),
+        ]
+    };
+    vm.file("/bin/busybox", 0o755, busybox)
+        .command_as(
+            "install busybox",
+            0,
+            ["/bin/busybox", "--install", "-s", "/bin"],
+        )
+        .readlink("init cgroup ns", "/proc/1/ns/cgroup")
+        .run("cgroup unmounted", ["cgroup"])
+        .command_as(
+            "mount cgroup2",
+            0,
+            [
+                "/bin/sh",
+                "-c",
+                &format!(
+                    "mkdir -p /sys/fs/cgroup && mount -t cgroup2 none /sys/fs/cgroup && \
+                     mkdir {DEMO_CGROUP}"
+                ),
+            ],
+        )
+        .run("cgroup at the root", ["cgroup"])
+        .command_as("cgroup in demo", 0, in_demo("cgroup"))
+        .command_as(
+            "cgroup trace",
+            0,
+            in_demo("--trace cgroup -- cat /proc/self/cgroup /proc/1/cgroup"),
+        )
+        .run_as("cgroup user as nobody", NOBODY, ["cgroup", "--user"])
+        .run_as("cgroup as nobody", NOBODY, ["cgroup", "--", "true"])
+        .command_as(
+            "cgroup pid leak",
+            0,
+            in_demo("cgroup --pid -- sh -c 'sleep 1000 >/dev/null 2>&1 & exit 0'"),
+        )
+        .command_as(
+            "cgroup empty",
+            0,
+            [
+                "/bin/sh",
+                "-c",
+                &format!("cat {DEMO_CGROUP}/cgroup.procs; rmdir {DEMO_CGROUP} && echo removed"),
+            ],
+        );
+});
+
+/// The sub-cgroup the `CGROUP` boot makes.
+const DEMO_CGROUP: &str = "/sys/fs/cgroup/demo";
+
+/// `cgroup`'s demonstration for a process whose cgroup v2 path is `path`
+/// (the guest mounts no v1 hierarchy: one line each; none before cgroup2
+/// is mounted), with the two namespaces' names.
+fn cgroup_contract(path: Option<&str>, outer_ns: &str, inner_ns: &str, child: &str) -> String {
+    let line = |label: &str, path: &str| format!("{label}0::{path}\n");
+    let (before, inside, after) = match path {
+        Some(p) => (
+            line("Parent: cgroup outside: ", p),
+            line("cgroup in namespace: ", "/"),
+            line("Parent: cgroup outside, after: ", p),
+        ),
+        None => Default::default(),
+    };
+    format!(
+        "{before}Parent: cgroup namespace: {outer_ns}
+
+=== Inside the cgroup namespace ===
+{inside}cgroup namespace: {inner_ns}
+===================================
+
+{after}Parent: child {child} exited with status 0
+"
+    )
+}
+
+/// Check a `cgroup` demonstration run in cgroup `path`, the guest's
+/// cgroup namespace `init_ns` outside.
+fn check_cgroup_demo<'a>(step: Assert<'a>, path: Option<&str>, init_ns: &str) -> Assert<'a> {
+    let step = step.success().stderr_eq("");
+    let inner = step.stdout_field("cgroup namespace: ");
+    let child = step.stdout_field("Parent: child ");
+    let child = child.split(' ').next().unwrap_or("").to_string();
+    let step = step.stdout_eq(&cgroup_contract(path, init_ns, &inner, &child));
+    step.check(
+        &format!("a cgroup namespace of its own inside ({inner}), not the guest's"),
+        inner.starts_with("cgroup:[") && inner != init_ns,
+    )
+}
+
+/// `cgroup` where /init runs, the root cgroup: both sides say `0::/`, and
+/// only the namespaces' inodes differ. Before cgroup2 is first mounted,
+/// the kernel lists no hierarchy in /proc/self/cgroup, on either side.
+fn cgroup_shows_root_inside(arch: Arch) {
+    let boot = CGROUP.get(arch);
+    let init_ns = boot.step("init cgroup ns").success().stdout();
+    check_cgroup_demo(boot.step("cgroup unmounted"), None, &init_ns);
+    boot.step("mount cgroup2").success();
+    let step = check_cgroup_demo(boot.step("cgroup at the root"), Some("/"), &init_ns);
+    keep(arch, "cgroup-root", &step.stdout());
+}
+
+/// `cgroup` in the sub-cgroup `demo`: `0::/demo` outside, `0::/` inside;
+/// the traced COMMAND sees itself at `/` and /init at `/..`; a background
+/// process under `--pid` dies with the namespace, and the sub-cgroup can
+/// be removed: nothing was left in it.
+fn cgroup_in_a_sub_cgroup(arch: Arch) {
+    let boot = CGROUP.get(arch);
+    let init_ns = boot.step("init cgroup ns").success().stdout();
+    boot.step("mount cgroup2").success();
+    let step = check_cgroup_demo(boot.step("cgroup in demo"), Some("/demo"), &init_ns);
+    keep(arch, "cgroup", &step.stdout());
+    let (name, unshare) = match arch {
+        Arch::X86_64 => ("x86_64", 272),
+        Arch::Aarch64 => ("aarch64", 97),
+    };
+    let step = boot
+        .step("cgroup trace")
+        .success()
+        .stdout_eq("0::/\n0::/..\n")
+        .stderr_contains(&format!(
+            "] unshare(CLONE_NEWCGROUP) = 0  ({name} #{unshare})"
+        ));
+    let trace = step.stderr();
+    step.check(
+        "one unshare, by the child",
+        trace.matches("] unshare(").count() == 1
+            && trace
+                .lines()
+                .any(|l| l.starts_with("[child of ") && l.contains("] unshare(CLONE_NEWCGROUP)")),
+    );
+    keep(arch, "cgroup-trace", &trace);
+    boot.step("cgroup pid leak").success().stderr_eq("");
+    boot.step("cgroup empty").success().stdout_eq("removed\n");
+}
+
+/// As nobody: `--user` makes the demonstration work (the guest's root
+/// cgroup, both sides `/`); without it, the child's unshare fails with
+/// one line and the `--user` hint.
+fn cgroup_as_nobody(arch: Arch) {
+    let boot = CGROUP.get(arch);
+    boot.step("install busybox").success();
+    let step = boot.step("cgroup user as nobody").success().stderr_eq("");
+    let inner = step.stdout_field("cgroup namespace: ");
+    let outer = step.stdout_field("Parent: cgroup namespace: ");
+    step.stdout_contains("\ncgroup in namespace: 0::/\n")
+        .check("two cgroup namespaces", inner != outer);
+    boot.step("cgroup as nobody")
+        .code(1)
+        .stdout_eq("")
+        .stderr_eq(
+            "ns-tool: unshare(CLONE_NEWCGROUP): Operation not permitted (EPERM): creating \
+             namespaces requires root (CAP_SYS_ADMIN); run it with sudo, or add --user to create \
+             a user namespace first\n",
+        );
+}
+
+/// The boot for `time`: the demonstration, plain and traced; a COMMAND
+/// reading /proc/uptime between two reads of the guest's own; nobody with
+/// and without `--user`; an offset the kernel refuses (ERANGE) and one
+/// the command line does (exit 2).
+static TIME: SharedBoot = SharedBoot::new("time", |vm: &mut Vm| {
+    let busybox = busybox(vm.arch());
+    vm.file("/bin/busybox", 0o755, busybox)
+        .command_as(
+            "install busybox",
+            0,
+            ["/bin/busybox", "--install", "-s", "/bin"],
+        )
+        .readlink("init time ns", "/proc/1/ns/time")
+        .run("time", ["time"])
+        .run("time trace", ["--trace", "time", "--monotonic", "-1"])
+        .command_as(
+            "time uptime",
+            0,
+            [
+                "/bin/sh",
+                "-c",
+                "cat /proc/uptime; /bin/ns-tool time --boottime 3600 -- cat /proc/uptime; \
+                 cat /proc/uptime",
+            ],
+        )
+        .run_as("time user as nobody", NOBODY, ["time", "--user"])
+        .run_as("time as nobody", NOBODY, ["time", "--", "true"])
+        .run(
+            "time erange",
+            ["time", "--boottime", "-4611686018", "--", "true"],
+        )
+        .run("time bad offset", ["time", "--monotonic", "1.5"]);
+});
+
+/// A `time` demonstration's numbers: each clock outside and inside (in
+/// nanoseconds) and the printed difference; the three namespace links.
+struct TimeReport {
+    outside: [i128; 2],
+    inside: [i128; 2],
+    difference: [i64; 2],
+    parent_ns: String,
+    children_ns: String,
+    inside_ns: String,
+}
+
+/// Check a `time` demonstration with offsets `offsets` (monotonic,
+/// boottime) against its whole shape, and return its numbers.
+fn check_time_demo(step: &Assert, offsets: [i64; 2]) -> TimeReport {
+    let clock = |v: &str| -> i128 {
+        let (s, ns) = v
+            .strip_suffix(" ns")
+            .and_then(|v| v.split_once(" s "))
+            .unwrap_or_else(|| step.fail(&format!("a clock as `S s N ns`: {v:?}")));
+        let n = |x: &str| {
+            x.parse::<i128>()
+                .unwrap_or_else(|_| step.fail(&format!("a number: {x:?}")))
+        };
+        n(s) * 1_000_000_000 + n(ns)
+    };
+    let names = ["CLOCK_MONOTONIC", "CLOCK_BOOTTIME"];
+    let mut r = TimeReport {
+        outside: [0; 2],
+        inside: [0; 2],
+        difference: [0; 2],
+        parent_ns: step.stdout_field("Parent: time namespace: "),
+        children_ns: step.stdout_field("Parent: time namespace for children: "),
+        inside_ns: step.stdout_field("time namespace: "),
+    };
+    for (i, name) in names.iter().enumerate() {
+        r.outside[i] = clock(&step.stdout_field(&format!("Parent: {name} outside: ")));
+        let inside = step.stdout_field(&format!("{name} in namespace: "));
+        let (value, diff) = inside
+            .strip_suffix(" s)")
+            .and_then(|v| v.split_once(" (difference: "))
+            .unwrap_or_else(|| step.fail(&format!("{name}: a value and a difference")));
+        r.inside[i] = clock(value);
+        r.difference[i] = diff
+            .parse()
+            .unwrap_or_else(|_| step.fail(&format!("a difference: {diff:?}")));
+    }
+    let child = step.stdout_field("Parent: child ");
+    let child = child.split(' ').next().unwrap_or("");
+    let line = |name: &str, side: &str, t: i128| {
+        format!(
+            "{name}{side}{} s {} ns",
+            t / 1_000_000_000,
+            t % 1_000_000_000
+        )
+    };
+    let want = format!(
+        "{}\n{}\nParent: time namespace: {}\nParent: time namespace for children: {}\n\n\
+         === Inside the time namespace ===\n{} (difference: {} s)\n{} (difference: {} s)\n\
+         time namespace: {}\n=================================\n\n\
+         Parent: child {child} exited with status 0\n",
+        line("Parent: CLOCK_MONOTONIC", " outside: ", r.outside[0]),
+        line("Parent: CLOCK_BOOTTIME", " outside: ", r.outside[1]),
+        r.parent_ns,
+        r.children_ns,
+        line("CLOCK_MONOTONIC", " in namespace: ", r.inside[0]),
+        r.difference[0],
+        line("CLOCK_BOOTTIME", " in namespace: ", r.inside[1]),
+        r.difference[1],
+        r.inside_ns,
+    );
+    step.check(
+        &format!("stdout to be exactly:\n{want}"),
+        step.stdout() == want,
+    );
+    for i in 0..2 {
+        // Ahead by the offset, plus what passed between the parent's read
+        // and the child's (under a second, even under TCG; a second more
+        // would be a wrong offset).
+        let ahead = r.inside[i] - r.outside[i] - i128::from(offsets[i]) * 1_000_000_000;
+        step.check(
+            &format!(
+                "{}: inside ahead by its offset {}, {ahead} ns off",
+                names[i], offsets[i]
+            ),
+            (0..1_000_000_000).contains(&ahead),
+        );
+        // Rounded: the offset, or one more if half a second passed.
+        let over = r.difference[i] - offsets[i];
+        step.check(
+            &format!(
+                "{}: the difference printed, {}, is the offset",
+                names[i], r.difference[i]
+            ),
+            over == i64::from(ahead >= 500_000_000),
+        );
+    }
+    step.check(
+        "time_for_children is the namespace the child is in, not the parent's",
+        r.children_ns == r.inside_ns && r.inside_ns != r.parent_ns,
+    );
+    r
+}
+
+/// `time`: both clocks ahead by the default offsets (an hour, a day)
+/// inside; the parent stays in the guest's time namespace.
+fn time_shifts_both_clocks(arch: Arch) {
+    let boot = TIME.get(arch);
+    let init_ns = boot.step("init time ns").success().stdout();
+    let step = boot.step("time").success().stderr_eq("");
+    let r = check_time_demo(&step, [3600, 86400]);
+    step.check(
+        &format!("the parent in the guest's time namespace, {init_ns}"),
+        r.parent_ns == init_ns,
+    );
+    keep(arch, "time", &step.stdout());
+}
+
+/// `time --boottime 3600 -- cat /proc/uptime`, between two reads of the
+/// guest's uptime: an hour ahead of the first, less than that plus the
+/// time to the second.
+fn time_command_sees_uptime_ahead(arch: Arch) {
+    let boot = TIME.get(arch);
+    let step = boot.step("time uptime").success().stderr_eq("");
+    let out = step.stdout();
+    let hundredths: Vec<i64> = out
+        .lines()
+        .map(|l| {
+            let first = l.split(' ').next().unwrap_or("");
+            let (s, cs) = first.split_once('.').unwrap_or(("x", ""));
+            s.parse::<i64>().unwrap_or(-1) * 100 + cs.parse::<i64>().unwrap_or(-1)
+        })
+        .collect();
+    step.check(
+        &format!("three uptimes, the middle one 3600 s ahead: {hundredths:?}"),
+        hundredths.len() == 3
+            && hundredths[0] + 360_000 <= hundredths[1] + 1
+            && hundredths[1] <= hundredths[2] + 360_000 + 1,
+    );
+}
+
+/// `--trace time`: the parent unshares CLONE_NEWTIME and writes the
+/// offsets before the fork; clock_gettime by this arch's number on both
+/// sides; the demonstration with a negative offset.
+fn time_trace_is_the_archs(arch: Arch) {
+    let boot = TIME.get(arch);
+    let (name, unshare, clock) = match arch {
+        Arch::X86_64 => ("x86_64", 272, 228),
+        Arch::Aarch64 => ("aarch64", 97, 113),
+    };
+    let step = boot
+        .step("time trace")
+        .success()
+        .stderr_contains(&format!(
+            "] unshare(CLONE_NEWTIME) = 0  ({name} #{unshare})"
+        ))
+        .stderr_contains("] write(3, \"monotonic -1 0\\x0aboottime 86400 0\\x0a\", 32) = 32  (")
+        .stderr_contains(&format!(") = 0  ({name} #{clock})"));
+    check_time_demo(&step, [-1, 86400]);
+    let trace = step.stderr();
+    let reads: Vec<&str> = trace
+        .lines()
+        .filter(|l| l.contains("] clock_gettime("))
+        .collect();
+    let at = |what: &str| trace.find(what).unwrap_or(usize::MAX);
+    step.check(
+        "two clock_gettime calls on each side, CLOCK_MONOTONIC (1) then CLOCK_BOOTTIME (7)",
+        reads.len() == 4
+            && reads[0].starts_with("[host ")
+            && reads[0].contains("clock_gettime(1, {")
+            && reads[1].contains("clock_gettime(7, {")
+            && reads[2].starts_with("[child of host ")
+            && reads[3].starts_with("[child of host "),
+    )
+    .check(
+        "unshare, then the offsets, then the fork",
+        at("] unshare(CLONE_NEWTIME)") < at("] write(3, \"monotonic")
+            && at("] write(3, \"monotonic") < at("[child of host "),
+    );
+    keep(arch, "time-trace", &trace);
+    keep(arch, "time-negative", &step.stdout());
+}
+
+/// Errors: nobody may with `--user` (the time namespace is then the
+/// user namespace's); without it, EPERM and the hint; an offset that
+/// would take the boot clock below 0 is ERANGE; `1.5` is exit 2.
+fn time_errors(arch: Arch) {
+    let boot = TIME.get(arch);
+    boot.step("install busybox").success();
+    let step = boot.step("time user as nobody").success().stderr_eq("");
+    check_time_demo(&step, [3600, 86400]);
+    boot.step("time as nobody").code(1).stdout_eq("").stderr_eq(
+        "ns-tool: unshare(CLONE_NEWTIME): Operation not permitted (EPERM): creating \
+         namespaces requires root (CAP_SYS_ADMIN); run it with sudo, or add --user to create \
+         a user namespace first\n",
+    );
+    boot.step("time erange").code(1).stdout_eq("").stderr_eq(
+        "ns-tool: write(/proc/self/timens_offsets): Math result not representable (ERANGE): \
+         a clock may not go below 0 nor past 4611686018 s\n",
+    );
+    boot.step("time bad offset")
+        .code(2)
+        .stdout_eq("")
+        .stderr_eq(
+            "ns-tool: time: an offset is whole seconds, -4611686018 to 4611686018 (the kernel's \
+         limit), not '1.5'\n",
+        );
 }

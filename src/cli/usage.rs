@@ -58,6 +58,9 @@ pub enum Wrong {
     BadId,
     /// `mount --target` with an empty value.
     EmptyTarget,
+    /// `time --monotonic` or `--boottime` not whole seconds the kernel
+    /// could take.
+    BadOffset,
     /// Nothing (while parsing; never in a Usage).
     NoError,
 }
@@ -69,7 +72,7 @@ const WORD: u8 = 2;
 
 /// Each [`Wrong`]'s message (what was wrong, and what to do), with
 /// [`CMD`] and [`WORD`] where those go.
-const MESSAGES: [Packed; 19] = [
+const MESSAGES: [Packed; 20] = [
     t!("missing command; run 'ns-tool --help' for usage"),
     t!("unknown command '\x02'; run 'ns-tool --help' for the list of commands"),
     t!("unknown option '\x02'; run 'ns-tool --help' for usage"),
@@ -98,6 +101,10 @@ const MESSAGES: [Packed; 19] = [
     t!("\x01: a name is at most 64 bytes (the kernel's limit), not '\x02'"),
     t!("\x01: an ID is a number from 0 to 4294967294, not '\x02'"),
     t!("\x01: --target takes a directory, not an empty word"),
+    t!(
+        "\x01: an offset is whole seconds, -4611686018 to 4611686018 (the kernel's \
+        limit), not '\x02'"
+    ),
 ];
 
 impl<'a> Usage<'a> {

@@ -50,6 +50,8 @@ commands! {
     7 "ipc" => ipc,
     8 "mount" => mount,
     9 "user" => user,
+    10 "cgroup" => cgroup,
+    11 "time" => time,
 }
 
 /// The subcommands' names, one a line (the line is its id above), then
@@ -65,10 +67,14 @@ uts
 ipc
 mount
 user
+cgroup
+time
 -h --help help
 -V --version
 --trace"),
-    ids: &[0, 1, 2, 3, 4, 5, 6, 7, 8, 9, TOP_HELP, VERSION, TOP_TRACE],
+    ids: &[
+        0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, TOP_HELP, VERSION, TOP_TRACE,
+    ],
 };
 const TOP_HELP: u8 = 0x40;
 const VERSION: u8 = 0x41;
@@ -92,6 +98,8 @@ Commands:
   ipc         message queues, semaphores, shared memory of its own
   mount       a mount table of its own, a tmpfs mounted in it
   user        a user namespace: root inside, an ordinary user outside
+  cgroup      a cgroup namespace: its cgroup is / inside
+  time        a time namespace: the monotonic and boot clocks shifted
   help CMD    a command's help
 
 Options:

@@ -75,6 +75,8 @@ pub struct Recipe {
     pub demo: &'static Demo,
     /// `Spec::inner`: the namespaces its first process unshares.
     pub inner: u32,
+    /// `Spec::outer`: the namespaces the parent unshares for it.
+    pub outer: u32,
     /// A PID namespace even without `--pid`.
     pub newpid: bool,
     /// `init`: no namespace at all.
@@ -94,6 +96,7 @@ pub static RECIPE: Recipe = Recipe {
     help: HELP,
     demo: &DEMO,
     inner: 0,
+    outer: 0,
     newpid: true,
     bare_init: false,
     clone3: false,
@@ -120,6 +123,7 @@ pub fn parse_run<'a>(
         bare_init: init,
         clone3: r.clone3,
         inner: r.inner,
+        outer: r.outer,
         demo: r.demo,
         ..Spec::default()
     };

@@ -72,6 +72,10 @@ pub struct Spec {
     /// for itself, after the fork (`uts`: CLONE_NEWUTS): its parent stays
     /// outside them, to show the other side.
     pub inner: u32,
+    /// The `CLONE_NEW*` namespaces the parent unshares besides those of
+    /// `--pid`, `--user` and `--mount-proc` (`time`: CLONE_NEWTIME, which,
+    /// as CLONE_NEWPID, the parent's next child is born into).
+    pub outer: u32,
     /// The subcommand's option values (`uts --hostname NAME`), as where
     /// they are in argv: see [`Spec::value`].
     pub values: [Value; 2],
@@ -98,6 +102,7 @@ impl Default for Spec {
             newpid: true,
             bare_init: false,
             inner: 0,
+            outer: 0,
             values: [Value::NONE; 2],
             demo: &NO_DEMO,
             clone3: false,
@@ -287,7 +292,8 @@ fn namespace_and_fork(plan: &Plan, job: Option<&Job>) -> Result<i32, Error> {
     let clone3 = plan.opts.clone3;
     // `pid` and `clone` say what they create; the other subcommands show
     // their namespace from both sides instead.
-    if plan.demo() && plan.opts.inner == 0 {
+    let pid_only = plan.opts.inner | plan.opts.outer == 0;
+    if plan.demo() && pid_only {
         say(match clone3 {
             true => t!("Creating a PID namespace and its child with one clone3 call..."),
             false => t!("Creating new PID namespace..."),
@@ -300,7 +306,7 @@ fn namespace_and_fork(plan: &Plan, job: Option<&Job>) -> Result<i32, Error> {
         if let Some((uid, gid)) = plan.ids {
             ns::map_ids([0, 0], [uid, gid])?;
         }
-        if plan.demo() && plan.opts.inner == 0 {
+        if plan.demo() && pid_only {
             say(t!("PID namespace created. Forking child process..."));
         }
     }

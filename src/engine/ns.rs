@@ -14,10 +14,14 @@ use crate::sys::{self, trace, Errno, Fork};
 use crate::text::{Buf, Packed};
 
 /// The namespaces the parent creates before the fork (`--pid`, `--user`,
-/// `--mount-proc`); `clone` hands them to clone3 instead.
+/// `--mount-proc`, and the subcommand's `Spec::outer`); `clone` hands them
+/// to clone3 instead.
 pub fn outer_flags(opts: &Spec) -> u32 {
     let on = |yes: bool, flag: u32| if yes { flag } else { 0 };
-    on(opts.newpid, CLONE_NEWPID) | on(opts.user, CLONE_NEWUSER) | on(opts.mount_proc, CLONE_NEWNS)
+    on(opts.newpid, CLONE_NEWPID)
+        | on(opts.user, CLONE_NEWUSER)
+        | on(opts.mount_proc, CLONE_NEWNS)
+        | opts.outer
 }
 
 /// unshare(2) the namespaces `opts` ask the parent for, with advice for
@@ -102,7 +106,7 @@ fn map(path: &'static CStr, inside: u32, outside: u32) -> Result<(), Error> {
     write_file(path, &text)
 }
 
-fn write_file(path: &'static CStr, text: &Buf) -> Result<(), Error> {
+pub fn write_file(path: &'static CStr, text: &Buf) -> Result<(), Error> {
     let ctx = |e| Error::sys(t!("write"), e).with_arg(path.to_bytes());
     let fd = sys::open(path, O_WRONLY | O_CLOEXEC).map_err(ctx)?;
     // The kernel takes an ID map only in one write.
@@ -153,5 +157,10 @@ mod tests {
         o.newpid = false;
         o.mount_proc = false;
         assert_eq!(outer_flags(&o), CLONE_NEWUSER);
+        o.outer = linux_raw_sys::general::CLONE_NEWTIME;
+        assert_eq!(
+            outer_flags(&o),
+            CLONE_NEWUSER | linux_raw_sys::general::CLONE_NEWTIME
+        );
     }
 }

@@ -58,7 +58,7 @@ fn parse_pid(digits: &[u8]) -> Option<i32> {
 
 /// Read `/proc/<pid><file>` (`/proc/self<file>` for pid 0), or with
 /// `task`, `/proc/<pid>/task/<pid><file>`, into `buf`.
-fn read_proc(pid: i32, task: bool, file: Packed, buf: &mut [u8]) -> Result<&[u8], Errno> {
+pub fn read_proc(pid: i32, task: bool, file: Packed, buf: &mut [u8]) -> Result<&[u8], Errno> {
     let mut path = Buf::new();
     read_file(path_of(&mut path, pid, task, file), buf)
 }

@@ -21,6 +21,7 @@ mod ns;
 mod process;
 pub mod rows;
 mod signal;
+mod time;
 pub mod trace;
 mod uts;
 
@@ -30,6 +31,7 @@ pub use ipc::*;
 pub use ns::*;
 pub use process::*;
 pub use signal::*;
+pub use time::*;
 pub use uts::*;
 
 pub use syscalls::Errno;

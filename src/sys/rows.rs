@@ -102,6 +102,7 @@ rows! {
     msgctl: "ipc: remove the queue",
     semctl: "ipc: remove the semaphore set",
     shmctl: "ipc: remove the segment",
+    clock_gettime: "time: CLOCK_MONOTONIC and CLOCK_BOOTTIME, from each side",
 }
 
 /// Every row's `name\npurpose\n`, in order, packed (build/pack.rs).
