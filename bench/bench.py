@@ -292,6 +292,8 @@ SUBCOMMANDS = [
     ("user", "885cf1b", "8633ade"),
     ("ipc", "885cf1b", "b9f018a"),
     ("mount", "885cf1b", "2778aff"),
+    ("cgroup", "885cf1b", "5a0668f"),
+    ("time", "5a0668f", "939ec05"),
 ]
 # At most this much a subcommand may add (the project's rule).
 SUBCOMMAND_ALLOWANCE = 1536
