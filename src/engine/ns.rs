@@ -75,8 +75,8 @@ fn failed(opts: &Spec, call: Packed, e: Errno) -> Error {
         .hint_on(
             Errno::ENOSPC,
             t!(
-                "a namespace limit was reached: PID namespaces nest at most 32 deep, and \
-                /proc/sys/user/max_pid_namespaces caps how many may exist"
+                "a namespace limit was reached: /proc/sys/user/max_<type>_namespaces caps \
+                how many may exist, and PID namespaces nest at most 32 deep"
             ),
         )
         .hint_on(

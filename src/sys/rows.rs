@@ -58,7 +58,7 @@ macro_rules! nr {
 }
 
 rows! {
-    unshare: "create the new PID (and user, mount) namespaces",
+    unshare: "create namespaces: the parent's (PID, user, time), or the child's own",
     fork [x86_64 only]: "create a child; aarch64 has no fork: clone(SIGCHLD) instead",
     clone: "fork on aarch64: clone(SIGCHLD, 0, 0, 0, 0); clone: where clone3 is refused",
     clone3: "clone: child and namespaces in one call",
