@@ -6,10 +6,7 @@
 use linux_raw_sys::general::CLONE_NEWCGROUP;
 
 use super::pid::{parse_run, say_link, Recipe};
-use crate::cli::{
-    Command, Cursor, Opts, Usage, EXIT_ZERO, GROUP, HELP_OPT, INIT, MOUNT_PROC, PAUSE, PID_NS,
-    REWRITE, TRACE, USER,
-};
+use crate::cli::{Command, Cursor, Usage};
 use crate::engine::{procfs, Demo, Spec};
 use crate::error::{self, Error, EXIT_FAILURE};
 use crate::rt::argv::Argv;
@@ -29,26 +26,10 @@ Options:
   pid's --user, --init, --mount-proc, -P, -g, -e, --rewrite, --trace
 ");
 
-/// `cgroup`'s options.
-const OPTS: Opts = Opts {
-    names: t!("-h --help
---trace
---pid
--r --user --map-root-user
---init
---mount-proc
--P --pause
--g --group
--e --exit-zero
---rewrite"),
-    ids: &[
-        HELP_OPT, TRACE, PID_NS, USER, INIT, MOUNT_PROC, PAUSE, GROUP, EXIT_ZERO, REWRITE,
-    ],
-};
 
 static RECIPE: Recipe = Recipe {
     name: "cgroup",
-    opts: &OPTS,
+    opts: &super::pid::NS_OPTS,
     help: HELP,
     demo: &DEMO,
     inner: CLONE_NEWCGROUP,

@@ -10,10 +10,7 @@ use core::ffi::CStr;
 use linux_raw_sys::general::{CLONE_NEWIPC, O_CLOEXEC, O_RDONLY};
 
 use super::pid::{parse_run, say_link, Recipe};
-use crate::cli::{
-    Command, Cursor, Opts, Usage, EXIT_ZERO, GROUP, HELP_OPT, INIT, MOUNT_PROC, PAUSE, PID_NS,
-    REWRITE, TRACE, USER,
-};
+use crate::cli::{Command, Cursor, Usage};
 use crate::engine::{Demo, Spec};
 use crate::error::{self, Error, EXIT_FAILURE};
 use crate::rt::argv::Argv;
@@ -33,26 +30,10 @@ Options:
   pid's --user, --init, --mount-proc, -P, -g, -e, --rewrite, --trace
 ");
 
-/// `ipc`'s options.
-const OPTS: Opts = Opts {
-    names: t!("-h --help
---trace
---pid
--r --user --map-root-user
---init
---mount-proc
--P --pause
--g --group
--e --exit-zero
---rewrite"),
-    ids: &[
-        HELP_OPT, TRACE, PID_NS, USER, INIT, MOUNT_PROC, PAUSE, GROUP, EXIT_ZERO, REWRITE,
-    ],
-};
 
 static RECIPE: Recipe = Recipe {
     name: "ipc",
-    opts: &OPTS,
+    opts: &super::pid::NS_OPTS,
     help: HELP,
     demo: &DEMO,
     inner: CLONE_NEWIPC,

@@ -61,6 +61,24 @@ pub const OPTS: Opts = Opts {
     ],
 };
 
+/// The options of a namespace subcommand without values of its own
+/// (`ipc`, `cgroup`): `--pid`, and pid's that make sense there.
+pub const NS_OPTS: Opts = Opts {
+    names: t!("-h --help
+--trace
+--pid
+-r --user --map-root-user
+--init
+--mount-proc
+-P --pause
+-g --group
+-e --exit-zero
+--rewrite"),
+    ids: &[
+        HELP_OPT, TRACE, PID_NS, USER, INIT, MOUNT_PROC, PAUSE, GROUP, EXIT_ZERO, REWRITE,
+    ],
+};
+
 /// `pid [OPTIONS] [--] [COMMAND [ARGS...]]`.
 pub fn parse(args: Cursor<'_>, trace: bool) -> Result<Command, Usage<'_>> {
     parse_run(args, trace, &RECIPE)
