@@ -26,7 +26,7 @@ Options:
   pid's --user, --init, --mount-proc, -P, -g, -e, --rewrite, --trace
 ");
 
-
+/// `--pid` and pid's options, no values.
 static RECIPE: Recipe = Recipe {
     name: "cgroup",
     opts: &super::pid::NS_OPTS,

@@ -30,7 +30,7 @@ Options:
   pid's --user, --init, --mount-proc, -P, -g, -e, --rewrite, --trace
 ");
 
-
+/// `--pid` and pid's options, no values.
 static RECIPE: Recipe = Recipe {
     name: "ipc",
     opts: &super::pid::NS_OPTS,
