@@ -18,8 +18,8 @@ fn usage_error(args: &[&str], expected: &str) {
 #[test]
 fn unknown_command() {
     usage_error(
-        &["net"],
-        "unknown command 'net'; run 'ns-tool --help' for the list of commands",
+        &["bogus"],
+        "unknown command 'bogus'; run 'ns-tool --help' for the list of commands",
     );
 }
 

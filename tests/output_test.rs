@@ -191,7 +191,7 @@ fn corpus(tmp: &Path) -> Vec<Case> {
         // Every usage error (src/cli/usage.rs, `Usage`).
         case("usage-no-command", &[]),
         case("usage-only-trace", &["--trace"]),
-        case("usage-unknown-command", &["net"]),
+        case("usage-unknown-command", &["bogus"]),
         bytes("usage-unknown-command-not-utf8", &[b"n\xffet"]),
         bytes("usage-unknown-command-control", &[b"a\x1b[31mred\x01"]),
         case("usage-unknown-option", &["--frobnicate"]),

@@ -104,6 +104,10 @@ fn host_column_matches_the_sc_crate() {
         ("semctl", sc::nr::SEMCTL),
         ("shmctl", sc::nr::SHMCTL),
         ("clock_gettime", sc::nr::CLOCK_GETTIME),
+        ("socket", sc::nr::SOCKET),
+        ("bind", sc::nr::BIND),
+        ("getsockname", sc::nr::GETSOCKNAME),
+        ("connect", sc::nr::CONNECT),
     ]
     .into();
     let rows = table();

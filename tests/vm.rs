@@ -616,6 +616,8 @@ on_both_arches!(
     time_command_sees_uptime_ahead,
     time_trace_is_the_archs,
     time_errors,
+    net_only_lo_inside_and_up,
+    net_command_user_and_trace,
 );
 
 /// What `ns-tool pid` prints when it succeeds, as root: `child` is the
@@ -2140,4 +2142,128 @@ fn time_errors(arch: Arch) {
             "ns-tool: time: an offset is whole seconds, -4611686018 to 4611686018 (the kernel's \
          limit), not '1.5'\n",
         );
+}
+
+/// The boot for `net`: the guest's interfaces before and after, the
+/// demonstration, COMMAND reading /proc/net/dev, nobody with and without
+/// `--user`, the trace.
+static NET: SharedBoot = SharedBoot::new("net", |vm: &mut Vm| {
+    let busybox = busybox(vm.arch());
+    let dev = ["/bin/cat", "/proc/net/dev"];
+    vm.file("/bin/busybox", 0o755, busybox)
+        .command_as(
+            "install busybox",
+            0,
+            ["/bin/busybox", "--install", "-s", "/bin"],
+        )
+        .command_as("dev before", 0, dev)
+        .run("net", ["net"])
+        .run("net command", ["net", "--", "cat", "/proc/net/dev"])
+        .run_as("net user as nobody", NOBODY, ["net", "--user"])
+        .run_as("net as nobody", NOBODY, ["net", "--", "true"])
+        .run("net trace", ["--trace", "net"])
+        .command_as("dev after", 0, dev);
+});
+
+/// The names in a /proc/net/dev text, comma-separated, as ns-tool lists
+/// them.
+fn dev_names(dev: &str) -> String {
+    let names: Vec<&str> = dev
+        .lines()
+        .skip(2)
+        .filter_map(|l| l.split_once(':').map(|(n, _)| n.trim()))
+        .collect();
+    names.join(", ")
+}
+
+/// Check a `net` demonstration: the guest's interfaces outside, only lo
+/// inside, DOWN then UP, the datagram back, two inodes.
+fn check_net_demo<'a>(step: Assert<'a>, outside: &str) -> Assert<'a> {
+    let step = step
+        .success()
+        .stderr_eq("")
+        .stdout_contains(&format!("Interfaces outside: {outside}\n"))
+        .stdout_contains(
+            "\n=== Inside the network namespace ===\nInterfaces inside: lo\n\
+             lo before SIOCSIFFLAGS: DOWN, after: UP\nUDP to 127.0.0.1:",
+        )
+        .stdout_contains(" inside: received \"ns-tool\"\nnet namespace: net:[")
+        .stdout_contains(" exited with status 0\n");
+    let port = step.stdout_field("UDP to 127.0.0.1:");
+    let port = port.split(' ').next().unwrap_or("").parse::<u16>();
+    let (out, inside) = (
+        step.stdout_field("Parent: net namespace outside: "),
+        step.stdout_field("net namespace: "),
+    );
+    step.check(
+        &format!("a port the kernel picked: {port:?}"),
+        matches!(port, Ok(1..)),
+    )
+    .check(
+        &format!("two network namespaces: {out} outside, {inside} inside"),
+        out.starts_with("net:[") && inside.starts_with("net:[") && out != inside,
+    )
+}
+
+/// `net`: only lo inside, brought up, a datagram over it; the guest's
+/// interfaces the same before and after; as nobody with `--user`.
+fn net_only_lo_inside_and_up(arch: Arch) {
+    let boot = NET.get(arch);
+    boot.step("install busybox").success();
+    let before = boot.step("dev before").success().stdout();
+    let names = dev_names(&before);
+    let step = check_net_demo(boot.step("net"), &names);
+    keep(arch, "net", &step.stdout());
+    let step = check_net_demo(boot.step("net user as nobody"), &names);
+    keep(arch, "net-user", &step.stdout());
+    let after = boot.step("dev after").success().stdout();
+    boot.step("dev after").check(
+        &format!("the guest's interfaces unchanged: {names}"),
+        dev_names(&after) == names,
+    );
+}
+
+/// `net -- cat /proc/net/dev`: lo only; nobody without `--user`: the
+/// EPERM line; `--trace net`: the child's unshare(CLONE_NEWNET), the
+/// ioctls, the UDP calls, with this arch's numbers.
+fn net_command_user_and_trace(arch: Arch) {
+    let boot = NET.get(arch);
+    let step = boot.step("net command").success().stderr_eq("");
+    let dev = step.stdout();
+    step.check("only lo inside", dev_names(&dev) == "lo");
+    boot.step("net as nobody").code(1).stdout_eq("").stderr_eq(
+        "ns-tool: unshare(CLONE_NEWNET): Operation not permitted (EPERM): creating \
+         namespaces requires root (CAP_SYS_ADMIN); run it with sudo, or add --user to create \
+         a user namespace first\n",
+    );
+    let (name, nr): (&str, [u32; 6]) = match arch {
+        Arch::X86_64 => ("x86_64", [272, 41, 16, 49, 51, 42]),
+        Arch::Aarch64 => ("aarch64", [97, 198, 29, 200, 204, 203]),
+    };
+    let calls = [
+        "] unshare(CLONE_NEWNET) = 0",
+        "] socket(2, 526338, 0) = 3",
+        "] ioctl(3, SIOCSIFFLAGS, \"lo\") = 0",
+        "] bind(3, .., 16) = 0",
+        "] getsockname(3, .., [16]) = 0",
+        "] connect(3, .., 16) = 0",
+    ];
+    let step = boot.step("net trace").success();
+    let trace = step.stderr();
+    let mut step = step;
+    for (call, nr) in calls.into_iter().zip(nr) {
+        let end = format!("  ({name} #{nr})");
+        step = step.check(
+            &format!("a child's line with `{call}` ending `{end}`"),
+            trace
+                .lines()
+                .any(|l| l.starts_with("[child of host ") && l.contains(call) && l.ends_with(&end)),
+        );
+    }
+    step.check(
+        "the datagram written and read back",
+        trace.contains("] write(3, \"ns-tool\", 7) = 7  (")
+            && trace.contains("] read(3, .., 16) = 7  ("),
+    );
+    keep(arch, "net-trace", &trace);
 }

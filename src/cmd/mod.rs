@@ -52,6 +52,7 @@ commands! {
     9 "user" => user,
     10 "cgroup" => cgroup,
     11 "time" => time,
+    12 "net" => net,
 }
 
 /// The subcommands' names, one a line (the line is its id above), then
@@ -69,11 +70,12 @@ mount
 user
 cgroup
 time
+net
 -h --help help
 -V --version
 --trace"),
     ids: &[
-        0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, TOP_HELP, VERSION, TOP_TRACE,
+        0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, TOP_HELP, VERSION, TOP_TRACE,
     ],
 };
 const TOP_HELP: u8 = 0x40;
@@ -100,6 +102,7 @@ Commands:
   user        a user namespace: root inside, an ordinary user outside
   cgroup      a cgroup namespace: its cgroup is / inside
   time        a time namespace: the monotonic and boot clocks shifted
+  net         a network namespace: only lo, brought up
   help CMD    a command's help
 
 Options:
@@ -417,7 +420,7 @@ mod tests {
     #[test]
     fn usage_errors() {
         assert_eq!(p(&[]), Err(Usage::missing_command()));
-        assert_eq!(p(&["net"]), Err(Usage::unknown_command(b"net")));
+        assert_eq!(p(&["nett"]), Err(Usage::unknown_command(b"nett")));
         assert_eq!(
             p(&["--frobnicate"]),
             Err(Usage::unknown_option(None, b"--frobnicate"))

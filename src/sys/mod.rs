@@ -17,6 +17,7 @@ mod cred;
 mod fs;
 mod ipc;
 pub mod names;
+mod net;
 mod ns;
 mod process;
 pub mod rows;
@@ -28,6 +29,7 @@ mod uts;
 pub use cred::*;
 pub use fs::*;
 pub use ipc::*;
+pub use net::*;
 pub use ns::*;
 pub use process::*;
 pub use signal::*;
@@ -58,6 +60,7 @@ pub enum Arg {
     OpenFlags,
     /// `MS_*` flags by name.
     MountFlags,
+
     /// rt_sigprocmask's `how` by name.
     How,
     /// A terminal ioctl by name.
@@ -68,6 +71,7 @@ pub enum Arg {
     Reboot,
     /// waitid's `idtype` by name.
     Idtype,
+
     /// A signal by name.
     Sig,
     /// A pointer to a 64-bit signal set: `[SIGINT ...]`, or `NULL`.

@@ -224,8 +224,9 @@ names! {
     MOUNT: g::MS_NOSUID, g::MS_NODEV, g::MS_NOEXEC, g::MS_REC, g::MS_PRIVATE;
     /// rt_sigprocmask's `how`.
     HOW: g::SIG_BLOCK, g::SIG_UNBLOCK, g::SIG_SETMASK;
-    /// The terminal ioctls ns-tool makes.
-    IOCTL: linux_raw_sys::ioctl::TIOCGPGRP, linux_raw_sys::ioctl::TIOCSPGRP;
+    /// The ioctls ns-tool makes: the terminal's, and an interface's flags.
+    IOCTL: linux_raw_sys::ioctl::TIOCGPGRP, linux_raw_sys::ioctl::TIOCSPGRP,
+        linux_raw_sys::ioctl::SIOCGIFFLAGS, linux_raw_sys::ioctl::SIOCSIFFLAGS;
     /// The prctl options ns-tool uses.
     PRCTL: linux_raw_sys::prctl::PR_SET_PDEATHSIG, linux_raw_sys::prctl::PR_SET_CHILD_SUBREAPER;
     /// reboot(2)'s magic numbers and the one command ns-tool gives.

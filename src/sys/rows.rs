@@ -85,7 +85,7 @@ rows! {
     rt_sigqueueinfo: "the sentinel passes a signal on, saying who sent it",
     setpgid: "put COMMAND's job in a process group of its own",
     getpgid: "ns-tool's own process group (aarch64 has no getpgrp)",
-    ioctl: "TIOCGPGRP/TIOCSPGRP: hand the terminal to COMMAND and back",
+    ioctl: "TIOCGPGRP/TIOCSPGRP: hand the terminal to COMMAND and back; net: lo up",
     chdir: "init: go to /, so it pins no mount",
     close_range: "init: close what COMMAND inherited",
     mkdirat: "init on a bare machine: a mount point",
@@ -103,6 +103,10 @@ rows! {
     semctl: "ipc: remove the semaphore set",
     shmctl: "ipc: remove the segment",
     clock_gettime: "time: CLOCK_MONOTONIC and CLOCK_BOOTTIME, from each side",
+    socket: "net: for lo's flags and a UDP datagram",
+    bind: "net: 127.0.0.1, a port the kernel picks",
+    getsockname: "net: the port it picked",
+    connect: "net: to it, for write and read",
 }
 
 /// Every row's `name\npurpose\n`, in order, packed (build/pack.rs).
