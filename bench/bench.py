@@ -294,6 +294,7 @@ SUBCOMMANDS = [
     ("mount", "885cf1b", "2778aff"),
     ("cgroup", "885cf1b", "5a0668f"),
     ("time", "5a0668f", "939ec05"),
+    ("net", "3310cf4", "6ede5a9"),
 ]
 # At most this much a subcommand may add (the project's rule).
 SUBCOMMAND_ALLOWANCE = 1536
