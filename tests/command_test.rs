@@ -315,9 +315,13 @@ fn exit_zero_maps_only_the_statuses_given() {
 #[test]
 fn group_signals_the_whole_process_group() {
     // The grandchild gives up after about 2 s, so that COMMAND ends.
-    let script = "sh -c 'trap \"echo grandchild TERM; exit 1\" TERM; echo ready; i=0; \
+    // COMMAND sets its trap before it starts the grandchild, which says
+    // "ready": with the trap set after, a loaded machine could deliver the
+    // TERM first and kill COMMAND outright (seen under load).
+    let script = "trap 'echo child TERM' TERM; \
+                  sh -c 'trap \"echo grandchild TERM; exit 1\" TERM; echo ready; i=0; \
                   while [ $i -lt 40 ]; do sleep 0.05; i=$((i+1)); done' & \
-                  trap 'echo child TERM' TERM; wait; wait; echo end";
+                  wait; wait; echo end";
     for init in [false, true] {
         for group in [false, true] {
             let mut args = vec!["pid"];
