@@ -52,13 +52,7 @@ static AS_INIT: SharedBoot = SharedBoot::new("as-init", |vm: &mut Vm| {
 /// each step runs ns-tool on them. Signals and SIGKILL are sent by a
 /// busybox shell inside the guest.
 static COMMANDS: SharedBoot = SharedBoot::new("commands", |vm: &mut Vm| {
-    let busybox = busybox(vm.arch());
-    vm.file("/bin/busybox", 0o755, busybox)
-        .command_as(
-            "install busybox",
-            0,
-            ["/bin/busybox", "--install", "-s", "/bin"],
-        )
+    with_busybox_installed(vm)
         .run(
             "echo pid",
             ["pid", "--", "sh", "-c", "echo $$; echo ppid=$PPID"],
@@ -299,13 +293,7 @@ static SIGNALS: SharedBoot = SharedBoot::new("signals", |vm: &mut Vm| {
 /// with ENOSYS (`/init --enosys`, qemu/vm-init); `proc` alone and against
 /// a process in a new PID namespace.
 static CLONE: SharedBoot = SharedBoot::new("clone", |vm: &mut Vm| {
-    let busybox = busybox(vm.arch());
-    vm.file("/bin/busybox", 0o755, busybox)
-        .command_as(
-            "install busybox",
-            0,
-            ["/bin/busybox", "--install", "-s", "/bin"],
-        )
+    with_busybox_installed(vm)
         .readlink("init pid ns", "/proc/1/ns/pid")
         .run("clone", ["clone"])
         .run(
@@ -360,13 +348,7 @@ static CLONE_AS_INIT: SharedBoot = SharedBoot::new("clone-as-init", |vm: &mut Vm
 /// nobody without a user namespace; `--trace` with this arch's numbers;
 /// the guest's mount table afterwards.
 static MOUNT: SharedBoot = SharedBoot::new("mount", |vm: &mut Vm| {
-    let busybox = busybox(vm.arch());
-    vm.file("/bin/busybox", 0o755, busybox)
-        .command_as(
-            "install busybox",
-            0,
-            ["/bin/busybox", "--install", "-s", "/bin"],
-        )
+    with_busybox_installed(vm)
         .command_as("mkdir /mnt", 0, ["/bin/mkdir", "-p", "/mnt"])
         .command_as("table before", 0, ["/bin/cat", "/proc/self/mountinfo"])
         .run("mount", ["mount"])
@@ -390,13 +372,7 @@ static MOUNT: SharedBoot = SharedBoot::new("mount", |vm: &mut Vm| {
 /// The boot for `uts`: the guest's own names, the demonstration, names
 /// given to COMMAND, `--user` as nobody, the trace; the names again after.
 static UTS: SharedBoot = SharedBoot::new("uts", |vm: &mut Vm| {
-    let busybox = busybox(vm.arch());
-    vm.file("/bin/busybox", 0o755, busybox)
-        .command_as(
-            "install busybox",
-            0,
-            ["/bin/busybox", "--install", "-s", "/bin"],
-        )
+    with_busybox_installed(vm)
         .command_as("names before", 0, ["cat", "/proc/sys/kernel/hostname"])
         .run("uts", ["uts"])
         .run(
@@ -515,6 +491,17 @@ static KERNEL_INIT_USAGE: SharedBareBoot =
     SharedBareBoot::new("kernel-init-usage", |vm: &mut BareVm| {
         vm.usual_layout().init_args(["init"]);
     });
+
+/// Debian's static busybox in the guest, and its applets linked into
+/// /bin by /init's first step, "install busybox".
+fn with_busybox_installed(vm: &mut Vm) -> &mut Vm {
+    let busybox = busybox(vm.arch());
+    vm.file("/bin/busybox", 0o755, busybox).command_as(
+        "install busybox",
+        0,
+        ["/bin/busybox", "--install", "-s", "/bin"],
+    )
+}
 
 /// busybox in the initramfs of a kernel-started ns-tool, with the links
 /// its scripts use (no /init runs `busybox --install` there).
@@ -1385,13 +1372,7 @@ fn uts_as_machine_init(arch: Arch) {
 /// The boot for `user`: the demonstration as nobody (the user it is for)
 /// and as root, COMMANDs mapped, a `--trace` for the docs, a bad ID.
 static USER: SharedBoot = SharedBoot::new("user", |vm: &mut Vm| {
-    let busybox = busybox(vm.arch());
-    vm.file("/bin/busybox", 0o755, busybox)
-        .command_as(
-            "install busybox",
-            0,
-            ["/bin/busybox", "--install", "-s", "/bin"],
-        )
+    with_busybox_installed(vm)
         .readlink("init user ns", "/proc/1/ns/user")
         .run_as("user as nobody", NOBODY, ["user"])
         .run("user as root", ["user"])
@@ -1907,13 +1888,7 @@ fn cgroup_as_nobody(arch: Arch) {
 /// and without `--user`; an offset the kernel refuses (ERANGE) and one
 /// the command line does (exit 2).
 static TIME: SharedBoot = SharedBoot::new("time", |vm: &mut Vm| {
-    let busybox = busybox(vm.arch());
-    vm.file("/bin/busybox", 0o755, busybox)
-        .command_as(
-            "install busybox",
-            0,
-            ["/bin/busybox", "--install", "-s", "/bin"],
-        )
+    with_busybox_installed(vm)
         .readlink("init time ns", "/proc/1/ns/time")
         .run("time", ["time"])
         .run("time trace", ["--trace", "time", "--monotonic", "-1"])
